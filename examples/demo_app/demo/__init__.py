@@ -1,0 +1,55 @@
+"""A small Flask application used to demonstrate and test flaskstack.deploy."""
+
+import getpass
+import os
+import pathlib
+
+from flask import Flask, jsonify, render_template_string, request
+
+VERSION = (pathlib.Path(__file__).parent / "VERSION").read_text(encoding="utf-8").strip()
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head><title>{{ name }}</title><link rel="stylesheet" href="{{ url_for('static', filename='style.css') }}"></head>
+<body><h1>{{ greeting }}</h1><p>{{ name }} {{ version }}, served by flaskstack.deploy.</p></body>
+</html>
+"""
+
+
+def create_app():
+    """Build the application; its settings come from the environment."""
+    app = Flask(__name__)
+    app.config["GREETING"] = os.environ.get("DEMO_GREETING", "Hello from Flask")
+    app.config["APP_NAME"] = os.environ.get("DEMO_NAME", "demo")
+    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
+
+    @app.after_request
+    def mark_response(response):
+        # Lets a test tell a response from the application from one Nginx made.
+        response.headers["X-Served-By"] = "flask"
+        return response
+
+    @app.get("/")
+    def index():
+        return render_template_string(
+            PAGE, greeting=app.config["GREETING"], name=app.config["APP_NAME"], version=VERSION
+        )
+
+    @app.get("/health")
+    def health():
+        return jsonify(status="ok", name=app.config["APP_NAME"], version=VERSION)
+
+    @app.get("/whoami")
+    def whoami():
+        """What the application sees of the request and of itself."""
+        return jsonify(
+            remote_addr=request.remote_addr,
+            scheme=request.scheme,
+            host=request.host,
+            script_root=request.script_root,
+            url=request.url,
+            user=getpass.getuser(),
+            secret_key_set=bool(app.config["SECRET_KEY"]),
+        )
+
+    return app

@@ -1,0 +1,296 @@
+# Copyright: contributors to flaskstack.deploy
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place where an application's derived names are computed and its definition is checked."""
+
+from __future__ import annotations
+
+import re
+
+DOCUMENTATION = r"""
+  name: app_layouts
+  author: flaskstack.deploy contributors
+  version_added: "0.1.0"
+  short_description: Normalise a list of flaskstack applications and derive their names and paths
+  description:
+    - Checks every application in the list (see R(flaskstack_apps,flaskstack_apps) in the collection README)
+      and returns one dictionary per application with its defaults filled in and every derived name
+      (system user, directories, socket path, systemd unit, web server site file) computed.
+    - Secret values (C(secret_env)) are not copied into the result; only their names are (C(secret_env_keys)).
+    - Raises an error naming the variable and the allowed values when the list is invalid.
+  options:
+    _input:
+      description: The list of applications.
+      type: list
+      elements: dict
+      required: true
+    app_server:
+      description: The default app server, for applications that do not name their own.
+      type: str
+      default: gunicorn
+    web_server:
+      description: The web server of the host.
+      type: str
+      default: nginx
+    variable:
+      description: The variable name to use in error messages.
+      type: str
+      default: flaskstack_apps
+"""
+
+EXAMPLES = r"""
+- name: Show where the socket of each application lives
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.socket_path }}"
+  loop: "{{ flaskstack_apps | flaskstack.deploy.app_layouts(app_server='gunicorn', web_server='nginx') }}"
+
+- name: Stop before any change when the application list is invalid
+  ansible.builtin.assert:
+    that: (flaskstack_apps | flaskstack.deploy.app_errors) == []
+    fail_msg: "{{ flaskstack_apps | flaskstack.deploy.app_errors | join(' ') }}"
+"""
+
+RETURN = r"""
+  _value:
+    description: One dictionary per application (app_layouts) or a list of error messages (app_errors).
+    type: list
+"""
+
+APP_SERVERS = ("gunicorn", "uwsgi", "mod_wsgi")
+WEB_SERVERS = ("nginx", "apache")
+# The pairings this version of the collection can deploy.
+SUPPORTED_PAIRINGS = (("gunicorn", "nginx"),)
+
+BASE_DIR = "/srv/flaskstack"
+CONFIG_DIR = "/etc/flaskstack"
+RUN_DIR = "/run/flaskstack"
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+ENTRY_POINT_RE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*)(?P<call>\(\))?$")
+ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SERVER_NAME_RE = re.compile(r"^(?:\*\.)?[A-Za-z0-9_.-]+$")
+URL_PREFIX_RE = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
+
+APP_KEYS = {
+    "name": "the application's name (lower case letters, digits and '-', at most 31 characters)",
+    "source": "where the code comes from: {path: DIR} on the controller or {git: URL, version: REF}",
+    "entry_point": "the WSGI callable, 'module:app' or 'module:create_app()'",
+    "server_names": "the host names the web server answers for this application",
+    "port": "the TCP port the web server listens on for this application",
+    "url_prefix": "the path the application is mounted under, ending with '/'",
+    "env": "plain environment variables for the application",
+    "secret_env": "secret environment variables for the application",
+    "static_dir": "the static folder, relative to the code, served by the web server (false: none)",
+    "static_url": "the URL path of the static folder, relative to url_prefix",
+    "requirements": "the requirements file, relative to the code",
+    "packages": "extra Python packages to install into the virtualenv",
+    "health_path": "the path of the application's health endpoint",
+    "app_server": "the app server of this application: " + ", ".join(APP_SERVERS),
+    "user": "the system user the application runs as (default: its name)",
+    "workers": "the number of worker processes (default: from the host's CPU count)",
+    "trusted_proxies": "how many proxies stand in front of the application (ProxyFix); 0 turns it off",
+}
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_app(index, app, app_server, web_server, variable):
+    """Yield the error messages for one application."""
+    where = f"{variable}[{index}]"
+    if not isinstance(app, dict):
+        yield f"{where}: each application must be a dictionary with at least 'name', 'source' and 'entry_point'."
+        return
+    name = app.get("name")
+    if name is None or name == "":
+        yield f"{where}.name is missing: every application needs a name (lower case letters, digits and '-')."
+    elif not isinstance(name, str) or not NAME_RE.match(name):
+        yield (
+            f"{where}.name: {name!r} is not a valid name; use lower case letters, digits and '-',"
+            " starting with a letter, at most 31 characters."
+        )
+    else:
+        where = f"{variable}[{index}] ({name})"
+
+    unknown = sorted(set(app) - set(APP_KEYS))
+    if unknown:
+        yield f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(APP_KEYS))}."
+
+    source = app.get("source")
+    if not isinstance(source, dict) or not (source.get("path") or source.get("git")):
+        yield (
+            f"{where}.source is missing: give either {{path: DIR}} (a directory on the controller)"
+            " or {git: URL, version: REF} (a branch, tag or commit)."
+        )
+    else:
+        if source.get("path") and source.get("git"):
+            yield f"{where}.source: give either 'path' or 'git', not both."
+        extra = sorted(set(source) - {"path", "git", "version"})
+        if extra:
+            yield f"{where}.source: unknown key(s) {', '.join(map(repr, extra))}; allowed keys: git, path, version."
+        if source.get("path") and "version" in source:
+            yield f"{where}.source.version only applies to a git source."
+
+    entry_point = app.get("entry_point")
+    if entry_point is None:
+        yield f"{where}.entry_point is missing: use 'module:app' or 'module:create_app()'."
+    elif not isinstance(entry_point, str) or not ENTRY_POINT_RE.match(entry_point):
+        yield (
+            f"{where}.entry_point: {entry_point!r} is not a WSGI entry point;"
+            " use 'module:app' or 'module:create_app()' (for example 'myapp.wsgi:app')."
+        )
+
+    port = app.get("port", 80)
+    if not _is_int(port) or not 1 <= port <= 65535:
+        yield f"{where}.port: {port!r} is out of range; use a whole number from 1 to 65535."
+
+    server_names = app.get("server_names")
+    if server_names is not None and (
+        not isinstance(server_names, list)
+        or not server_names
+        or not all(isinstance(s, str) and SERVER_NAME_RE.match(s) for s in server_names)
+    ):
+        yield f"{where}.server_names: {server_names!r} must be a non-empty list of host names."
+
+    prefix = app.get("url_prefix", "/")
+    if not isinstance(prefix, str) or not URL_PREFIX_RE.match(prefix):
+        yield f"{where}.url_prefix: {prefix!r} must start and end with '/' (for example '/' or '/shop/')."
+
+    for key in ("env", "secret_env"):
+        values = app.get(key, {})
+        if not isinstance(values, dict):
+            yield f"{where}.{key} must be a dictionary of NAME: value."
+            continue
+        bad = sorted(str(k) for k in values if not isinstance(k, str) or not ENV_KEY_RE.match(k))
+        if bad:
+            yield f"{where}.{key}: {', '.join(bad)} are not valid environment variable names."
+
+    user = app.get("user", name)
+    if "user" in app and (not isinstance(user, str) or not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", user)):
+        yield f"{where}.user: {user!r} is not a valid system user name."
+
+    for key in ("workers", "trusted_proxies"):
+        if key in app:
+            low = 0 if key == "trusted_proxies" else 1
+            if not _is_int(app[key]) or app[key] < low:
+                yield f"{where}.{key}: {app[key]!r} must be a whole number of at least {low}."
+
+    yield from _check_pairing(app.get("app_server", app_server), web_server, f"{where}.app_server", "flaskstack_web_server")
+
+
+def _check_pairing(app_server, web_server, app_variable="flaskstack_app_server", web_variable="flaskstack_web_server"):
+    supported = ", ".join(f"{a} + {w}" for a, w in SUPPORTED_PAIRINGS)
+    if app_server not in APP_SERVERS:
+        yield f"{app_variable}: {app_server!r} is not an app server; choose one of: {', '.join(APP_SERVERS)}."
+    elif web_server not in WEB_SERVERS:
+        yield f"{web_variable}: {web_server!r} is not a web server; choose one of: {', '.join(WEB_SERVERS)}."
+    elif (app_server, web_server) not in SUPPORTED_PAIRINGS:
+        yield (
+            f"{app_variable}/{web_variable}: the pairing {app_server} + {web_server} is not supported"
+            f" by this version of the collection; supported pairings: {supported}."
+        )
+
+
+def app_errors(apps, app_server="gunicorn", web_server="nginx", variable="flaskstack_apps"):
+    """Return the list of problems with an application list (empty when it is valid)."""
+    errors = list(_check_pairing(app_server, web_server))
+    if not isinstance(apps, list):
+        return errors + [f"{variable} must be a list of applications, got {type(apps).__name__}."]
+    for index, app in enumerate(apps):
+        errors.extend(_check_app(index, app, app_server, web_server, variable))
+    names = [a.get("name") for a in apps if isinstance(a, dict)]
+    for dup in sorted({n for n in names if n and names.count(n) > 1}):
+        errors.append(f"{variable}: the name {dup!r} is used by more than one application.")
+    seen = {}
+    for app in apps:
+        if not isinstance(app, dict) or not isinstance(app.get("server_names"), list):
+            continue
+        for server_name in app["server_names"]:
+            key = (server_name, app.get("port", 80))
+            if key in seen and seen[key] != app.get("name"):
+                errors.append(
+                    f"{variable}: {server_name}:{key[1]} is claimed by both {seen[key]!r} and {app.get('name')!r}."
+                )
+            seen.setdefault(key, app.get("name"))
+    return errors
+
+
+def _layout(app, app_server, web_server):
+    name = app["name"]
+    match = ENTRY_POINT_RE.match(app["entry_point"])
+    base_dir = f"{BASE_DIR}/{name}"
+    code_dir = f"{base_dir}/app"
+    static_dir = app.get("static_dir", "static")
+    prefix = app.get("url_prefix", "/")
+    unit = f"flaskstack-{name}"
+    return {
+        "name": name,
+        "user": app.get("user", name),
+        "group": app.get("user", name),
+        "app_server": app.get("app_server", app_server),
+        "web_server": web_server,
+        "source": dict(app["source"]),
+        "entry_point": app["entry_point"],
+        "entry_module": match.group("module"),
+        "entry_attr": match.group("attr"),
+        "entry_call": bool(match.group("call")),
+        "server_names": list(app.get("server_names") or [f"{name}.localhost"]),
+        "port": app.get("port", 80),
+        "url_prefix": prefix,
+        "forwarded_prefix": prefix.rstrip("/"),
+        "env": dict(app.get("env", {})),
+        "secret_env_keys": sorted(app.get("secret_env", {})),
+        "requirements": app.get("requirements", "requirements.txt"),
+        "packages": list(app.get("packages", [])),
+        "health_path": app.get("health_path", "/health"),
+        "workers": app.get("workers"),
+        "trusted_proxies": app.get("trusted_proxies", 1),
+        "base_dir": base_dir,
+        "code_dir": code_dir,
+        "venv_dir": f"{base_dir}/venv",
+        "wsgi_dir": f"{base_dir}/wsgi",
+        "wsgi_module": "flaskstack_wsgi",
+        "wsgi_file": f"{base_dir}/wsgi/flaskstack_wsgi.py",
+        "static_dir": f"{code_dir}/{static_dir.strip('/')}" if static_dir else None,
+        "static_url": prefix + app.get("static_url", "static/").strip("/") + "/",
+        "config_dir": f"{CONFIG_DIR}/{name}",
+        "env_file": f"{CONFIG_DIR}/{name}/app.env",
+        "secrets_file": f"{CONFIG_DIR}/{name}/secrets.env",
+        "socket_path": f"{RUN_DIR}/{name}.sock",
+        "upstream": f"flaskstack_{name.replace('-', '_')}",
+        "service_unit": f"{unit}.service",
+        "socket_unit": f"{unit}.socket",
+        "site_name": f"{unit}.conf",
+    }
+
+
+def app_layouts(apps, app_server="gunicorn", web_server="nginx", variable="flaskstack_apps"):
+    """Return the normalised applications with their derived names; raise on an invalid list."""
+    errors = app_errors(apps, app_server, web_server, variable)
+    if errors:
+        # Imported here so that the unit tests can run without Ansible installed.
+        from ansible.errors import AnsibleFilterError
+
+        raise AnsibleFilterError(" ".join(errors))
+    return [_layout(app, app_server, web_server) for app in apps]
+
+
+def env_file_line(key, value):
+    """One line of a systemd EnvironmentFile, quoted so that the value arrives unchanged."""
+    text = "" if value is None else str(value)
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    # systemd keeps a backslash-escaped \\ " ` $ literally inside double quotes; newlines may stand as they are.
+    escaped = re.sub(r'([\\"`$])', r"\\\1", text)
+    return f'{key}="{escaped}"'
+
+
+class FilterModule:
+    """flaskstack.deploy layout filters."""
+
+    def filters(self):
+        return {
+            "app_layouts": app_layouts,
+            "app_errors": app_errors,
+            "env_file_line": env_file_line,
+        }

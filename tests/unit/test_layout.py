@@ -1,0 +1,110 @@
+"""Unit tests for the layout filters: derived names and input checks."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+_SPEC = importlib.util.spec_from_file_location(
+    "flaskstack_layout", pathlib.Path(__file__).resolve().parents[2] / "plugins" / "filter" / "layout.py"
+)
+layout = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(layout)
+
+
+def app(**overrides):
+    base = {"name": "demo", "source": {"path": "/src/demo"}, "entry_point": "demo:create_app()"}
+    base.update(overrides)
+    return base
+
+
+def test_defaults_and_derived_names():
+    (lay,) = layout.app_layouts([app()])
+    assert lay["user"] == lay["group"] == "demo"
+    assert lay["socket_path"] == "/run/flaskstack/demo.sock"
+    assert lay["service_unit"] == "flaskstack-demo.service"
+    assert lay["socket_unit"] == "flaskstack-demo.socket"
+    assert lay["site_name"] == "flaskstack-demo.conf"
+    assert lay["venv_dir"] == "/srv/flaskstack/demo/venv"
+    assert lay["static_dir"] == "/srv/flaskstack/demo/app/static"
+    assert lay["static_url"] == "/static/"
+    assert lay["server_names"] == ["demo.localhost"]
+    assert lay["port"] == 80
+    assert (lay["entry_module"], lay["entry_attr"], lay["entry_call"]) == ("demo", "create_app", True)
+    assert lay["app_server"] == "gunicorn"
+    assert lay["forwarded_prefix"] == ""
+
+
+def test_module_attribute_entry_point_and_prefix():
+    (lay,) = layout.app_layouts([app(entry_point="pkg.wsgi:application", url_prefix="/shop/", static_dir=False)])
+    assert (lay["entry_module"], lay["entry_attr"], lay["entry_call"]) == ("pkg.wsgi", "application", False)
+    assert lay["static_dir"] is None
+    assert lay["static_url"] == "/shop/static/"
+    assert lay["forwarded_prefix"] == "/shop"
+
+
+def test_secret_values_never_reach_the_layout():
+    (lay,) = layout.app_layouts([app(secret_env={"SECRET_KEY": "canary-value"})])
+    assert lay["secret_env_keys"] == ["SECRET_KEY"]
+    assert "canary-value" not in repr(lay)
+
+
+def test_two_apps_get_their_own_names():
+    lays = layout.app_layouts([app(), app(name="blog", user="blogger")])
+    assert [x["socket_path"] for x in lays] == ["/run/flaskstack/demo.sock", "/run/flaskstack/blog.sock"]
+    assert lays[1]["user"] == "blogger"
+    assert lays[1]["upstream"] == "flaskstack_blog"
+
+
+@pytest.mark.parametrize(
+    ("apps", "kwargs", "expected"),
+    [
+        ([app()], {"app_server": "tomcat"}, "flaskstack_app_server: 'tomcat' is not an app server; choose one of: gunicorn, uwsgi, mod_wsgi"),
+        ([app()], {"web_server": "caddy"}, "flaskstack_web_server: 'caddy' is not a web server; choose one of: nginx, apache"),
+        ([app()], {"app_server": "uwsgi"}, "the pairing uwsgi + nginx is not supported by this version of the collection; supported pairings: gunicorn + nginx"),
+        ([app(app_server="mod_wsgi")], {}, "flaskstack_apps[0] (demo).app_server/flaskstack_web_server: the pairing mod_wsgi + nginx"),
+        ([app(source=None)], {}, "flaskstack_apps[0] (demo).source is missing"),
+        ([app(source={"path": "/a", "git": "https://x"})], {}, "give either 'path' or 'git', not both"),
+        ([app(entry_point="demo")], {}, "flaskstack_apps[0] (demo).entry_point: 'demo' is not a WSGI entry point"),
+        ([app(entry_point="demo:create_app(1)")], {}, "is not a WSGI entry point"),
+        ([app(port=70000)], {}, "flaskstack_apps[0] (demo).port: 70000 is out of range; use a whole number from 1 to 65535"),
+        ([app(port="80")], {}, "port: '80' is out of range"),
+        ([{"source": {"path": "/a"}, "entry_point": "a:app"}], {}, "flaskstack_apps[0].name is missing"),
+        ([app(name="Bad_Name")], {}, "flaskstack_apps[0].name: 'Bad_Name' is not a valid name"),
+        ([app(), app()], {}, "the name 'demo' is used by more than one application"),
+        ([app(colour="blue")], {}, "unknown key(s) 'colour'"),
+        ([app(env={"1BAD": "x"})], {}, "env: 1BAD are not valid environment variable names"),
+        ([app(server_names=[])], {}, "server_names: [] must be a non-empty list of host names"),
+        ([app(url_prefix="shop")], {}, "url_prefix: 'shop' must start and end with '/'"),
+        ([app(server_names=["a.test"]), app(name="b", server_names=["a.test"])], {}, "a.test:80 is claimed by both 'demo' and 'b'"),
+        ("demo", {}, "flaskstack_apps must be a list of applications"),
+    ],
+)
+def test_bad_input_is_named(apps, kwargs, expected):
+    errors = layout.app_errors(apps, **kwargs)
+    assert any(expected in e for e in errors), errors
+
+
+def test_valid_input_has_no_errors():
+    assert layout.app_errors([app(), app(name="blog", source={"git": "https://example.test/b.git", "version": "v1"})]) == []
+
+
+def test_app_layouts_raises_on_invalid_input():
+    ansible_errors = pytest.importorskip("ansible.errors")
+    with pytest.raises(ansible_errors.AnsibleFilterError, match="entry_point"):
+        layout.app_layouts([app(entry_point="nope")])
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("plain", 'K="plain"'),
+        ('say "hi"', 'K="say \\"hi\\""'),
+        ("$HOME and `cmd` and \\n", 'K="\\$HOME and \\`cmd\\` and \\\\n"'),
+        (True, 'K="true"'),
+        (3, 'K="3"'),
+        (None, 'K=""'),
+    ],
+)
+def test_env_file_line_quotes_values(value, line):
+    assert layout.env_file_line("K", value) == line
