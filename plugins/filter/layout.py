@@ -69,6 +69,8 @@ ENTRY_POINT_RE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<a
 ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SERVER_NAME_RE = re.compile(r"^(?:\*\.)?[A-Za-z0-9_.-]+$")
 URL_PREFIX_RE = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
+URL_PATH_RE = re.compile(r"^(?:[A-Za-z0-9._~-]+/)*$")
+RELATIVE_PATH_RE = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/+-]+$")
 
 APP_KEYS = {
     "name": "the application's name (lower case letters, digits and '-', at most 31 characters)",
@@ -164,6 +166,22 @@ def _check_app(index, app, app_server, web_server, variable):
         bad = sorted(str(k) for k in values if not isinstance(k, str) or not ENV_KEY_RE.match(k))
         if bad:
             yield f"{where}.{key}: {', '.join(bad)} are not valid environment variable names."
+
+    static_dir = app.get("static_dir", "static")
+    if static_dir is not False and (not isinstance(static_dir, str) or not RELATIVE_PATH_RE.match(static_dir)):
+        yield f"{where}.static_dir: {static_dir!r} must be a path inside the code (no '..'), or false for none."
+    static_url = app.get("static_url", "static/")
+    if not isinstance(static_url, str) or not URL_PATH_RE.match(static_url.strip("/") + "/"):
+        yield f"{where}.static_url: {static_url!r} must be a URL path such as 'static/'."
+    requirements = app.get("requirements", "requirements.txt")
+    if not isinstance(requirements, str) or not RELATIVE_PATH_RE.match(requirements):
+        yield f"{where}.requirements: {requirements!r} must be a file path inside the code (no '..')."
+    packages = app.get("packages", [])
+    if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages):
+        yield f"{where}.packages must be a list of package names (for example ['psycopg[binary]'])."
+    health_path = app.get("health_path", "/health")
+    if not isinstance(health_path, str) or not URL_PATH_RE.match(health_path.lstrip("/") + "/") or not health_path.startswith("/"):
+        yield f"{where}.health_path: {health_path!r} must be a URL path starting with '/'."
 
     user = app.get("user", name)
     if "user" in app and (not isinstance(user, str) or not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", user)):

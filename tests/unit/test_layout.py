@@ -78,6 +78,12 @@ def test_two_apps_get_their_own_names():
         ([app(url_prefix="shop")], {}, "url_prefix: 'shop' must start and end with '/'"),
         ([app(server_names=["a.test"]), app(name="b", server_names=["a.test"])], {}, "a.test:80 is claimed by both 'demo' and 'b'"),
         ("demo", {}, "flaskstack_apps must be a list of applications"),
+        ([app(static_dir=True)], {}, "static_dir: True must be a path inside the code"),
+        ([app(static_dir="../../etc")], {}, "static_dir: '../../etc' must be a path inside the code"),
+        ([app(static_url="my files/")], {}, "static_url: 'my files/' must be a URL path"),
+        ([app(requirements="/etc/passwd")], {}, "requirements: '/etc/passwd' must be a file path inside the code"),
+        ([app(packages="requests")], {}, "packages must be a list of package names"),
+        ([app(health_path="health")], {}, "health_path: 'health' must be a URL path starting with '/'"),
     ],
 )
 def test_bad_input_is_named(apps, kwargs, expected):

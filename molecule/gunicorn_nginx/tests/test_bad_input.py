@@ -1,0 +1,67 @@
+"""Bad input stops the play at its first checks, before anything on the host changes.
+
+Each case overrides variables on the command line against the converged
+instance of this scenario and expects a message that names the variable and
+the allowed values.
+"""
+
+import json
+import pathlib
+import re
+import sys
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
+from stacklib import ansible_playbook  # noqa: E402
+
+APP = {"name": "demo", "source": {"path": "/nonexistent"}, "entry_point": "demo:create_app()"}
+
+CASES = {
+    "unknown app server": (
+        {"flaskstack_app_server": "tomcat"},
+        "flaskstack_app_server: 'tomcat' is not an app server; choose one of: gunicorn, uwsgi, mod_wsgi",
+    ),
+    "unknown web server": (
+        {"flaskstack_web_server": "caddy"},
+        "flaskstack_web_server: 'caddy' is not a web server; choose one of: nginx, apache",
+    ),
+    "pairing not supported yet": (
+        {"flaskstack_app_server": "uwsgi"},
+        "the pairing uwsgi + nginx is not supported by this version of the collection; supported pairings: gunicorn + nginx",
+    ),
+    "missing app source": (
+        {"flaskstack_apps": [{"name": "demo", "entry_point": "demo:app"}]},
+        "flaskstack_apps[0] (demo).source is missing: give either {path: DIR}",
+    ),
+    "invalid entry point": (
+        {"flaskstack_apps": [dict(APP, entry_point="demo.create_app")]},
+        "flaskstack_apps[0] (demo).entry_point: 'demo.create_app' is not a WSGI entry point; use 'module:app' or 'module:create_app()'",
+    ),
+    "port out of range": (
+        {"flaskstack_apps": [dict(APP, port=70000)]},
+        "flaskstack_apps[0] (demo).port: 70000 is out of range; use a whole number from 1 to 65535",
+    ),
+    "entry without a name": (
+        {"flaskstack_apps": [{"source": {"path": "/srv"}, "entry_point": "demo:app"}]},
+        "flaskstack_apps[0].name is missing",
+    ),
+    "role variable of the wrong type": (
+        {"gunicorn_timeout": "soon"},
+        "gunicorn_timeout",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_stops_before_any_change(case):
+    extra_vars, message = CASES[case]
+    result = ansible_playbook("-e", json.dumps(extra_vars))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-2000:]
+    assert message in output, output[-3000:]
+    recap = output[output.rindex("PLAY RECAP"):]
+    assert re.search(r"changed=0\s", recap), recap
+    # The failure comes from the checks that run before every role.
+    failed_task = re.findall(r"TASK \[([^\]]+)\]", output[: output.index("fatal:")])[-1]
+    assert "Check" in failed_task or "Validating arguments" in failed_task, failed_task

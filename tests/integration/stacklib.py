@@ -1,0 +1,84 @@
+"""Helpers for the verifier suite that every pairing scenario runs.
+
+Expectations come from the scenario's own inventory (flaskstack_apps and the
+pairing) and from the collection's layout filter, the one place where derived
+names (users, sockets, units) are computed.
+"""
+
+import importlib.util
+import json
+import os
+import pathlib
+import shlex
+import subprocess
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+_SPEC = importlib.util.spec_from_file_location("flaskstack_layout", REPO / "plugins" / "filter" / "layout.py")
+layout = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(layout)
+
+WEB_SERVER_GROUP = {"nginx": "www-data", "apache": "www-data"}
+
+
+class Response:
+    """An HTTP response read with curl on the lab host."""
+
+    def __init__(self, raw):
+        head, _, self.body = raw.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        self.status = int(lines[0].split()[1])
+        self.headers = {}
+        for line in lines[1:]:
+            key, _, value = line.partition(":")
+            self.headers[key.strip().lower()] = value.strip()
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def fetch(host, path, server_name="localhost", port=80, headers=None, scheme="http"):
+    """Request a URL from inside the lab host, through the web server."""
+    args = ["curl", "-sS", "-i", "--max-time", "20", "-H", f"Host: {server_name}"]
+    for key, value in (headers or {}).items():
+        args += ["-H", f"{key}: {value}"]
+    args.append(f"{scheme}://127.0.0.1:{port}{path}")
+    result = host.run(" ".join(shlex.quote(a) for a in args))
+    assert result.rc == 0, result.stderr
+    return Response(result.stdout)
+
+
+def service_pids(host, unit):
+    """The main process of a systemd unit and its children."""
+    main = int(host.check_output(f"systemctl show -p MainPID --value {unit}"))
+    assert main > 0, f"{unit} is not running"
+    children = host.check_output(f"ps -o pid= --ppid {main} || true").split()
+    return [main] + [int(p) for p in children]
+
+
+def ansible_playbook(*args, playbook=None):
+    """Run ansible-playbook against the scenario's instance with Molecule's inventory and settings."""
+    env = dict(os.environ)
+    ephemeral = env["MOLECULE_EPHEMERAL_DIRECTORY"]
+    env.setdefault("ANSIBLE_CONFIG", os.path.join(ephemeral, "ansible.cfg"))
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(REPO / "collections")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    cmd = ["ansible-playbook", "-i", env["MOLECULE_INVENTORY_FILE"], str(playbook or REPO / "playbooks" / "site.yml"), *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=900)
+
+
+def restart_container(host):
+    """Restart the lab container (a reboot of the VM it stands for) and wait for systemd."""
+    name = host.backend.get_hostname()
+    subprocess.run(["docker", "restart", "-t", "20", name], check=True, capture_output=True, timeout=120)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        state = subprocess.run(
+            ["docker", "exec", name, "systemctl", "is-system-running"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if state in ("running", "degraded"):
+            return
+        time.sleep(1)
+    raise AssertionError(f"{name} did not finish booting: {state}")

@@ -1,0 +1,128 @@
+"""The behaviour every pairing must show, checked on the converged lab host.
+
+Run by every collection scenario (molecule/<app_server>_<web_server>); what is
+specific to one pairing lives in that scenario's own tests/ directory.
+"""
+
+import re
+
+from stacklib import ansible_playbook, fetch, restart_container, service_pids
+
+
+def test_each_app_answers_through_the_web_server_on_its_own_name(host, apps, raw_apps):
+    for app, raw in zip(apps, raw_apps):
+        for server_name in app["server_names"]:
+            response = fetch(host, app["url_prefix"], server_name, app["port"])
+            assert response.status == 200, (server_name, response.body)
+            assert response.headers.get("x-served-by") == "flask"
+            greeting = raw.get("env", {}).get("DEMO_GREETING")
+            if greeting:
+                assert greeting in response.body, f"{server_name} did not answer with {app['name']}'s setting"
+
+
+def test_health_endpoint_reports_the_version(host, apps):
+    for app in apps:
+        response = fetch(host, app["url_prefix"].rstrip("/") + app["health_path"], app["server_names"][0], app["port"])
+        assert response.status == 200
+        data = response.json()
+        assert data["status"] == "ok"
+        assert re.match(r"^\d+\.\d+\.\d+$", data["version"])
+
+
+def test_static_files_come_from_the_web_server(host, apps):
+    for app in apps:
+        if not app["static_dir"]:
+            continue
+        name = host.check_output(f"cd {app['static_dir']} && find . -type f | sort | head -n1")[2:]
+        assert name, f"no static file in {app['static_dir']}"
+        response = fetch(host, app["static_url"] + name, app["server_names"][0], app["port"])
+        assert response.status == 200
+        assert response.body == host.file(f"{app['static_dir']}/{name}").content_string
+        assert "x-served-by" not in response.headers, "the static file was served by the application"
+
+
+def test_the_app_sees_the_real_client_scheme_and_host(host, apps):
+    for app in apps:
+        server_name = app["server_names"][0]
+        response = fetch(
+            host,
+            app["url_prefix"] + "whoami",
+            server_name,
+            app["port"],
+            # A client that lies: only the address the web server saw may count.
+            headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.test"},
+        )
+        assert response.status == 200
+        seen = response.json()
+        assert seen["remote_addr"] == "127.0.0.1"
+        assert seen["scheme"] == "http"
+        expected_host = server_name if app["port"] == 80 else f"{server_name}:{app['port']}"
+        assert seen["host"] == expected_host
+        assert seen["script_root"] == app["forwarded_prefix"]
+
+
+def test_each_app_runs_as_its_own_user(host, apps):
+    for app in apps:
+        user = host.user(app["user"])
+        assert user.exists
+        assert user.shell == "/usr/sbin/nologin"
+        for pid in service_pids(host, app["service_unit"]):
+            assert host.check_output(f"ps -o user= -p {pid}") == app["user"]
+        whoami = fetch(host, app["url_prefix"] + "whoami", app["server_names"][0], app["port"]).json()
+        assert whoami["user"] == app["user"]
+    assert len({app["user"] for app in apps}) == len(apps)
+
+
+def test_the_socket_is_usable_by_the_web_server_only(host, apps, web_group):
+    for app in apps:
+        sock = host.file(app["socket_path"])
+        assert sock.is_socket
+        assert sock.user == "root"
+        assert sock.group == web_group
+        assert sock.mode == 0o660
+        # Another local user cannot talk to the application directly.
+        connect = f"import socket; socket.socket(socket.AF_UNIX).connect({app['socket_path']!r})"
+        other = host.run(f"runuser -u nobody -- python3 -c {connect!r}")
+        assert other.rc != 0
+        assert "PermissionError" in other.stderr, other.stderr
+        assert host.run(f"runuser -u www-data -- python3 -c {connect!r}").rc == 0
+
+
+def test_no_app_process_listens_on_a_tcp_or_udp_port(host, apps):
+    listeners = host.check_output("ss -Htulnp")
+    for app in apps:
+        for pid in service_pids(host, app["service_unit"]):
+            assert f"pid={pid}," not in listeners, f"{app['name']} listens on a port:\n{listeners}"
+
+
+def test_secrets_are_readable_by_root_and_the_app_group_only(host, apps, raw_apps):
+    for app, raw in zip(apps, raw_apps):
+        secrets = host.file(app["secrets_file"])
+        assert (secrets.user, secrets.group, secrets.mode) == ("root", app["group"], 0o640)
+        assert host.file(app["config_dir"]).mode == 0o750
+        for key, value in raw.get("secret_env", {}).items():
+            # The value reaches the application unchanged, whatever characters it holds.
+            environ = host.check_output(f"cat /proc/{service_pids(host, app['service_unit'])[0]}/environ | tr '\\0' '\\n'")
+            assert f"{key}={value}" in environ.split("\n")
+            assert value not in host.check_output(f"ls -la {app['config_dir']}")
+
+
+def test_check_mode_on_the_converged_host_changes_nothing(raw_apps):
+    result = ansible_playbook("--check", "--diff", "-v")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    recap = result.stdout[result.stdout.rindex("PLAY RECAP"):]
+    assert re.search(r"changed=0\s", recap), result.stdout[-3000:]
+    assert re.search(r"failed=0\s", recap)
+    for raw in raw_apps:
+        for value in raw.get("secret_env", {}).values():
+            assert str(value) not in result.stdout + result.stderr, "a secret value was printed"
+
+
+# Last in this file, so the checks above see the host as converged.
+def test_everything_serves_again_after_a_reboot(host, apps):
+    restart_container(host)
+    for app in apps:
+        assert host.service(app["service_unit"]).is_enabled
+        response = fetch(host, app["url_prefix"], app["server_names"][0], app["port"])
+        assert response.status == 200
+        assert response.headers.get("x-served-by") == "flask"
