@@ -41,6 +41,14 @@ def test_static_files_come_from_the_web_server(host, apps):
         assert "x-served-by" not in response.headers, "the static file was served by the application"
 
 
+def test_the_web_server_hides_its_version(host, apps):
+    app = apps[0]
+    response = fetch(host, app["static_url"] + "no-such-file.txt", app["server_names"][0], app["port"])
+    assert response.status == 404
+    assert response.headers.get("server")
+    assert not re.search(r"\d+\.\d+", response.headers["server"] + response.body), (response.headers, response.body)
+
+
 def test_the_app_sees_the_real_client_scheme_and_host(host, apps):
     for app in apps:
         server_name = app["server_names"][0]
@@ -50,7 +58,12 @@ def test_the_app_sees_the_real_client_scheme_and_host(host, apps):
             server_name,
             app["port"],
             # A client that lies: only the address the web server saw may count.
-            headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.test"},
+            headers={
+                "X-Forwarded-For": "203.0.113.9",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Host": "evil.test",
+                "X-Forwarded-Prefix": "/evil",
+            },
         )
         assert response.status == 200
         seen = response.json()
