@@ -58,7 +58,21 @@ RETURN = r"""
 APP_SERVERS = ("gunicorn", "uwsgi", "mod_wsgi")
 WEB_SERVERS = ("nginx", "apache")
 # The pairings this version of the collection can deploy.
-SUPPORTED_PAIRINGS = (("gunicorn", "nginx"),)
+SUPPORTED_PAIRINGS = (
+    ("gunicorn", "nginx"),
+    ("gunicorn", "apache"),
+    ("uwsgi", "nginx"),
+    ("uwsgi", "apache"),
+    ("mod_wsgi", "apache"),
+)
+# Pairings refused on purpose, with the reason.
+REFUSED_PAIRINGS = {
+    ("mod_wsgi", "nginx"): (
+        "mod_wsgi runs inside Apache; behind Nginx it would need mod_wsgi-express, a second Apache"
+        " that listens on a TCP port any local user can reach (bypassing Nginx) and that is compiled"
+        " on the server (a compiler and apache2-dev). Use uwsgi + nginx or gunicorn + nginx, or mod_wsgi + apache."
+    ),
+}
 
 BASE_DIR = "/srv/flaskstack"
 CONFIG_DIR = "/etc/flaskstack"
@@ -202,6 +216,11 @@ def _check_pairing(app_server, web_server, app_variable="flaskstack_app_server",
         yield f"{app_variable}: {app_server!r} is not an app server; choose one of: {', '.join(APP_SERVERS)}."
     elif web_server not in WEB_SERVERS:
         yield f"{web_variable}: {web_server!r} is not a web server; choose one of: {', '.join(WEB_SERVERS)}."
+    elif (app_server, web_server) in REFUSED_PAIRINGS:
+        yield (
+            f"{app_variable}/{web_variable}: the pairing {app_server} + {web_server} is refused:"
+            f" {REFUSED_PAIRINGS[(app_server, web_server)]} Supported pairings: {supported}."
+        )
     elif (app_server, web_server) not in SUPPORTED_PAIRINGS:
         yield (
             f"{app_variable}/{web_variable}: the pairing {app_server} + {web_server} is not supported"
@@ -241,11 +260,15 @@ def _layout(app, app_server, web_server):
     static_dir = app.get("static_dir", "static")
     prefix = app.get("url_prefix", "/")
     unit = f"flaskstack-{name}"
+    server = app.get("app_server", app_server)
+    # mod_wsgi runs the application inside Apache's own daemon processes: no
+    # socket or unit of its own, and no proxy in front of it.
+    in_apache = server == "mod_wsgi"
     return {
         "name": name,
         "user": app.get("user", name),
         "group": app.get("user", name),
-        "app_server": app.get("app_server", app_server),
+        "app_server": server,
         "web_server": web_server,
         "source": dict(app["source"]),
         "entry_point": app["entry_point"],
@@ -262,7 +285,7 @@ def _layout(app, app_server, web_server):
         "packages": list(app.get("packages", [])),
         "health_path": app.get("health_path", "/health"),
         "workers": app.get("workers"),
-        "trusted_proxies": app.get("trusted_proxies", 1),
+        "trusted_proxies": app.get("trusted_proxies", 0 if in_apache else 1),
         "base_dir": base_dir,
         "code_dir": code_dir,
         "venv_dir": f"{base_dir}/venv",
@@ -274,10 +297,12 @@ def _layout(app, app_server, web_server):
         "config_dir": f"{CONFIG_DIR}/{name}",
         "env_file": f"{CONFIG_DIR}/{name}/app.env",
         "secrets_file": f"{CONFIG_DIR}/{name}/secrets.env",
-        "socket_path": f"{RUN_DIR}/{name}.sock",
+        "socket_path": None if in_apache else f"{RUN_DIR}/{name}.sock",
         "upstream": f"flaskstack_{name.replace('-', '_')}",
-        "service_unit": f"{unit}.service",
-        "socket_unit": f"{unit}.socket",
+        "service_unit": "apache2.service" if in_apache else f"{unit}.service",
+        "socket_unit": None if in_apache else f"{unit}.socket",
+        "app_units": [] if in_apache else [f"{unit}.socket", f"{unit}.service"],
+        "process_group": f"flaskstack-{name}",
         "site_name": f"{unit}.conf",
     }
 

@@ -49,6 +49,14 @@ def fetch(host, path, server_name="localhost", port=80, headers=None, scheme="ht
     return Response(result.stdout)
 
 
+def app_pids(host, app):
+    """The processes that run as the application's user."""
+    out = host.run(f"pgrep -u {app['user']}").stdout
+    pids = [int(p) for p in out.split()]
+    assert pids, f"no process runs as {app['user']}"
+    return pids
+
+
 def service_pids(host, unit):
     """The main process of a systemd unit and its children."""
     main = int(host.check_output(f"systemctl show -p MainPID --value {unit}"))

@@ -4,9 +4,10 @@ Run by every collection scenario (molecule/<app_server>_<web_server>); what is
 specific to one pairing lives in that scenario's own tests/ directory.
 """
 
+import hashlib
 import re
 
-from stacklib import ansible_playbook, fetch, restart_container, service_pids
+from stacklib import ansible_playbook, app_pids, fetch, restart_container, service_pids
 
 
 def test_each_app_answers_through_the_web_server_on_its_own_name(host, apps, raw_apps):
@@ -45,8 +46,8 @@ def test_the_web_server_hides_its_version(host, apps):
     app = apps[0]
     response = fetch(host, app["static_url"] + "no-such-file.txt", app["server_names"][0], app["port"])
     assert response.status == 404
-    assert response.headers.get("server")
-    assert not re.search(r"\d+\.\d+", response.headers["server"] + response.body), (response.headers, response.body)
+    assert response.headers.get("server") in ("nginx", "Apache")
+    assert not re.search(r"(?i)(nginx|apache)/\d|\(debian\)|server at ", response.body), response.body
 
 
 def test_the_app_sees_the_real_client_scheme_and_host(host, apps):
@@ -79,8 +80,10 @@ def test_each_app_runs_as_its_own_user(host, apps):
         user = host.user(app["user"])
         assert user.exists
         assert user.shell == "/usr/sbin/nologin"
-        for pid in service_pids(host, app["service_unit"]):
-            assert host.check_output(f"ps -o user= -p {pid}") == app["user"]
+        if app["app_units"]:
+            # The app server's own unit: every one of its processes is the app's user.
+            for pid in service_pids(host, app["service_unit"]):
+                assert host.check_output(f"ps -o user= -p {pid}") == app["user"]
         whoami = fetch(host, app["url_prefix"] + "whoami", app["server_names"][0], app["port"]).json()
         assert whoami["user"] == app["user"]
     assert len({app["user"] for app in apps}) == len(apps)
@@ -88,6 +91,8 @@ def test_each_app_runs_as_its_own_user(host, apps):
 
 def test_the_socket_is_usable_by_the_web_server_only(host, apps, web_group):
     for app in apps:
+        if not app["socket_path"]:
+            continue  # mod_wsgi: the app lives inside Apache, no socket of its own
         sock = host.file(app["socket_path"])
         assert sock.is_socket
         assert sock.user == "root"
@@ -98,13 +103,13 @@ def test_the_socket_is_usable_by_the_web_server_only(host, apps, web_group):
         other = host.run(f"runuser -u nobody -- python3 -c {connect!r}")
         assert other.rc != 0
         assert "PermissionError" in other.stderr, other.stderr
-        assert host.run(f"runuser -u www-data -- python3 -c {connect!r}").rc == 0
+        assert host.run(f"runuser -u {web_group} -- python3 -c {connect!r}").rc == 0
 
 
 def test_no_app_process_listens_on_a_tcp_or_udp_port(host, apps):
     listeners = host.check_output("ss -Htulnp")
     for app in apps:
-        for pid in service_pids(host, app["service_unit"]):
+        for pid in app_pids(host, app):
             assert f"pid={pid}," not in listeners, f"{app['name']} listens on a port:\n{listeners}"
 
 
@@ -113,11 +118,11 @@ def test_secrets_are_readable_by_root_and_the_app_group_only(host, apps, raw_app
         secrets = host.file(app["secrets_file"])
         assert (secrets.user, secrets.group, secrets.mode) == ("root", app["group"], 0o640)
         assert host.file(app["config_dir"]).mode == 0o750
-        for key, value in raw.get("secret_env", {}).items():
+        secret_key = raw.get("secret_env", {}).get("SECRET_KEY")
+        if secret_key is not None:
             # The value reaches the application unchanged, whatever characters it holds.
-            environ = host.check_output(f"cat /proc/{service_pids(host, app['service_unit'])[0]}/environ | tr '\\0' '\\n'")
-            assert f"{key}={value}" in environ.split("\n")
-            assert value not in host.check_output(f"ls -la {app['config_dir']}")
+            seen = fetch(host, app["url_prefix"] + "whoami", app["server_names"][0], app["port"]).json()
+            assert seen["secret_key_sha256"] == hashlib.sha256(str(secret_key).encode()).hexdigest()
 
 
 def test_check_mode_on_the_converged_host_changes_nothing(raw_apps):

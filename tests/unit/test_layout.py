@@ -61,8 +61,9 @@ def test_two_apps_get_their_own_names():
     [
         ([app()], {"app_server": "tomcat"}, "flaskstack_app_server: 'tomcat' is not an app server; choose one of: gunicorn, uwsgi, mod_wsgi"),
         ([app()], {"web_server": "caddy"}, "flaskstack_web_server: 'caddy' is not a web server; choose one of: nginx, apache"),
-        ([app()], {"app_server": "uwsgi"}, "the pairing uwsgi + nginx is not supported by this version of the collection; supported pairings: gunicorn + nginx"),
-        ([app(app_server="mod_wsgi")], {}, "flaskstack_apps[0] (demo).app_server/flaskstack_web_server: the pairing mod_wsgi + nginx"),
+        ([app()], {"app_server": "mod_wsgi"}, "the pairing mod_wsgi + nginx is refused: mod_wsgi runs inside Apache"),
+        ([app(app_server="mod_wsgi")], {}, "flaskstack_apps[0] (demo).app_server/flaskstack_web_server: the pairing mod_wsgi + nginx is refused"),
+        ([app(app_server="mod_wsgi")], {}, "Supported pairings: gunicorn + nginx, gunicorn + apache, uwsgi + nginx, uwsgi + apache, mod_wsgi + apache."),
         ([app(source=None)], {}, "flaskstack_apps[0] (demo).source is missing"),
         ([app(source={"path": "/a", "git": "https://x"})], {}, "give either 'path' or 'git', not both"),
         ([app(entry_point="demo")], {}, "flaskstack_apps[0] (demo).entry_point: 'demo' is not a WSGI entry point"),
@@ -89,6 +90,28 @@ def test_two_apps_get_their_own_names():
 def test_bad_input_is_named(apps, kwargs, expected):
     errors = layout.app_errors(apps, **kwargs)
     assert any(expected in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("app_server", "web_server"),
+    [("gunicorn", "nginx"), ("gunicorn", "apache"), ("uwsgi", "nginx"), ("uwsgi", "apache"), ("mod_wsgi", "apache")],
+)
+def test_every_supported_pairing_is_accepted(app_server, web_server):
+    assert layout.app_errors([app()], app_server=app_server, web_server=web_server) == []
+
+
+def test_mod_wsgi_apps_live_inside_apache():
+    (lay,) = layout.app_layouts([app()], app_server="mod_wsgi", web_server="apache")
+    assert lay["service_unit"] == "apache2.service"
+    assert lay["socket_path"] is None and lay["socket_unit"] is None and lay["app_units"] == []
+    # No proxy stands in front of mod_wsgi: forwarded headers are not trusted.
+    assert lay["trusted_proxies"] == 0
+
+
+def test_an_app_can_choose_its_own_app_server():
+    lays = layout.app_layouts([app(), app(name="blog", app_server="uwsgi")], app_server="gunicorn", web_server="nginx")
+    assert [x["app_server"] for x in lays] == ["gunicorn", "uwsgi"]
+    assert lays[1]["app_units"] == ["flaskstack-blog.socket", "flaskstack-blog.service"]
 
 
 def test_valid_input_has_no_errors():

@@ -1,6 +1,7 @@
 """A small Flask application used to demonstrate and test flaskstack.deploy."""
 
 import getpass
+import hashlib
 import os
 import pathlib
 
@@ -50,6 +51,8 @@ def create_app():
             url=request.url,
             user=getpass.getuser(),
             secret_key_set=bool(app.config["SECRET_KEY"]),
+            # A digest, so that a test can check the exact value without the value being shown.
+            secret_key_sha256=hashlib.sha256((app.config["SECRET_KEY"] or "").encode()).hexdigest(),
         )
 
     return app

@@ -26,9 +26,9 @@ CASES = {
         {"flaskstack_web_server": "caddy"},
         "flaskstack_web_server: 'caddy' is not a web server; choose one of: nginx, apache",
     ),
-    "pairing not supported yet": (
-        {"flaskstack_app_server": "uwsgi"},
-        "the pairing uwsgi + nginx is not supported by this version of the collection; supported pairings: gunicorn + nginx",
+    "pairing refused": (
+        {"flaskstack_app_server": "mod_wsgi"},
+        "the pairing mod_wsgi + nginx is refused: mod_wsgi runs inside Apache",
     ),
     "missing app source": (
         {"flaskstack_apps": [{"name": "demo", "entry_point": "demo:app"}]},
