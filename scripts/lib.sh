@@ -40,6 +40,11 @@ ensure_docker() {
       systemctl start docker
     else
       log "Starting dockerd"
+      # A daemon that was killed leaves its pid files behind, and a new one refuses to start.
+      local pidfile
+      for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+        if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
+      done
       nohup dockerd >/var/log/dockerd.log 2>&1 &
     fi
     local i

@@ -53,12 +53,21 @@ def recap(output):
 
 
 def daemon_processes(host, app):
-    """(pid, user, group) of the processes named after the application's daemon process group."""
-    out = host.check_output("ps -eo pid=,user=,group=,args=")
+    """(pid, user, group) of the daemon processes of the application's process group.
+
+    mod_wsgi renames them (display-name=%{GROUP}) to "(wsgi:flaskstack-<name>)", but
+    only within the space of Apache's own argv[0] ("/usr/sbin/apache2", 17
+    characters): ps shows the name cut to that length, followed by Apache's other
+    arguments ("-k start"). Each is a child of Apache's main process.
+    """
+    apache = int(host.check_output("systemctl show -p MainPID --value apache2"))
+    assert apache > 0, "apache2 is not running"
+    shown = f"(wsgi:{app['process_group']})"
     found = []
-    for line in out.splitlines():
+    for line in host.check_output(f"ps -o pid=,user=,group=,args= --ppid {apache}").splitlines():
         pid, user, group, args = line.split(None, 3)
-        if args.strip() == f"(wsgi:{app['process_group']})":
+        name = args.split()[0]
+        if name.startswith("(wsgi:") and shown.startswith(name):
             found.append((int(pid), user, group))
     return found
 
@@ -115,8 +124,8 @@ def test_the_daemon_processes_run_as_the_app_user(host, apps, raw_apps, processe
             assert (user, group) == (app["user"], app["group"]), (pid, user, group)
         # Every process of the application's user is one of its daemon processes.
         assert sorted(app_pids(host, app)) == sorted(pid for pid, _, _ in daemons)
-        # Apache's own workers (www-data) run no application code.
-        assert f"(wsgi:{app['process_group']})" not in host.run(f"ps -o args= -u {WEB_SERVER_USER}").stdout
+        # Apache's own workers (www-data) are no daemon processes: they run no application code.
+        assert "(wsgi:" not in host.run(f"ps -o args= -u {WEB_SERVER_USER}").stdout
 
 
 def test_the_app_answers_through_apache_as_its_user(host, apps):
