@@ -13,6 +13,8 @@ import shlex
 import subprocess
 import time
 
+import pytest
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 _SPEC = importlib.util.spec_from_file_location("flaskstack_layout", REPO / "plugins" / "filter" / "layout.py")
@@ -90,3 +92,30 @@ def restart_container(host):
             return
         time.sleep(1)
     raise AssertionError(f"{name} did not finish booting: {state}")
+
+
+# Fixtures: what the scenario's inventory asks for. Test modules import them
+# (conftest.py does for the shared suite) so that every scenario reads it alike.
+@pytest.fixture(scope="module")
+def hostvars(host):
+    return host.ansible.get_variables()
+
+
+@pytest.fixture(scope="module")
+def pairing(hostvars):
+    return hostvars.get("flaskstack_app_server", "gunicorn"), hostvars.get("flaskstack_web_server", "nginx")
+
+
+@pytest.fixture(scope="module")
+def raw_apps(hostvars):
+    return hostvars["flaskstack_apps"]
+
+
+@pytest.fixture(scope="module")
+def apps(raw_apps, pairing):
+    return layout.app_layouts(raw_apps, app_server=pairing[0], web_server=pairing[1])
+
+
+@pytest.fixture(scope="module")
+def web_group(pairing):
+    return WEB_SERVER_GROUP[pairing[1]]

@@ -16,7 +16,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import ansible_playbook, fetch, layout  # noqa: E402
+from stacklib import ansible_playbook, apps, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 SHARED_CONF = "/etc/apache2/conf-available/zz-flaskstack.conf"
@@ -26,23 +26,6 @@ MODS_ENABLED = "/etc/apache2/mods-enabled"
 # The modules the role manages, and those a Gunicorn application needs.
 MANAGED_MODULES = {"proxy", "proxy_http", "proxy_uwsgi", "wsgi", "headers", "expires"}
 NEEDED_MODULES = {"proxy", "proxy_http", "headers", "expires"}
-
-
-@pytest.fixture(scope="module")
-def hostvars(host):
-    return host.ansible.get_variables()
-
-
-@pytest.fixture(scope="module")
-def raw_apps(hostvars):
-    return hostvars["flaskstack_apps"]
-
-
-@pytest.fixture(scope="module")
-def apps(raw_apps, hostvars):
-    return layout.app_layouts(
-        raw_apps, app_server=hostvars["flaskstack_app_server"], web_server=hostvars["flaskstack_web_server"]
-    )
 
 
 def recap(output):

@@ -16,19 +16,9 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import layout  # noqa: E402
+from stacklib import apps, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CA_PATH = "/etc/flaskstack/pip-ca.pem"
-
-
-@pytest.fixture(scope="module")
-def raw_apps(host):
-    return host.ansible.get_variables()["flaskstack_apps"]
-
-
-@pytest.fixture(scope="module")
-def apps(raw_apps):
-    return layout.app_layouts(raw_apps)
 
 
 def as_user(user, script):

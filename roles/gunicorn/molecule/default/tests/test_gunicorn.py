@@ -14,24 +14,9 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import Response, layout, service_pids  # noqa: E402
+from stacklib import apps, hostvars, pairing, layout, raw_apps, Response, service_pids  # noqa: E402,F401
 
 SOCKET_GROUP = "www-data"
-
-
-@pytest.fixture(scope="module")
-def hostvars(host):
-    return host.ansible.get_variables()
-
-
-@pytest.fixture(scope="module")
-def raw_apps(hostvars):
-    return hostvars["flaskstack_apps"]
-
-
-@pytest.fixture(scope="module")
-def apps(raw_apps):
-    return layout.app_layouts(raw_apps)
 
 
 @pytest.fixture(scope="module")

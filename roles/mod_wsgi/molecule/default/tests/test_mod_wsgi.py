@@ -18,29 +18,12 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import ansible_playbook, app_pids, fetch, layout  # noqa: E402
+from stacklib import ansible_playbook, app_pids, apps, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 MOD_WSGI = "/usr/lib/apache2/modules/mod_wsgi.so"
 CONF_DIR = "/etc/apache2/flaskstack"
 WEB_SERVER_USER = "www-data"
-
-
-@pytest.fixture(scope="module")
-def hostvars(host):
-    return host.ansible.get_variables()
-
-
-@pytest.fixture(scope="module")
-def raw_apps(hostvars):
-    return hostvars["flaskstack_apps"]
-
-
-@pytest.fixture(scope="module")
-def apps(raw_apps, hostvars):
-    return layout.app_layouts(
-        raw_apps, app_server=hostvars["flaskstack_app_server"], web_server=hostvars["flaskstack_web_server"]
-    )
 
 
 @pytest.fixture(scope="module")

@@ -15,22 +15,12 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import ansible_playbook, fetch, layout  # noqa: E402
+from stacklib import ansible_playbook, apps, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 SHARED_CONF = "/etc/nginx/conf.d/flaskstack.conf"
 SITES_AVAILABLE = "/etc/nginx/sites-available"
 SITES_ENABLED = "/etc/nginx/sites-enabled"
-
-
-@pytest.fixture(scope="module")
-def raw_apps(host):
-    return host.ansible.get_variables()["flaskstack_apps"]
-
-
-@pytest.fixture(scope="module")
-def apps(raw_apps):
-    return layout.app_layouts(raw_apps)
 
 
 def nginx_version(host):

@@ -15,7 +15,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import Response, layout, service_pids  # noqa: E402
+from stacklib import apps, hostvars, pairing, layout, raw_apps, Response, service_pids  # noqa: E402,F401
 
 SOCKET_GROUP = "www-data"
 
@@ -53,21 +53,6 @@ while True:
     chunks.append(chunk)
 sys.stdout.write(b"".join(chunks).decode("utf-8", "replace"))
 """
-
-
-@pytest.fixture(scope="module")
-def hostvars(host):
-    return host.ansible.get_variables()
-
-
-@pytest.fixture(scope="module")
-def raw_apps(hostvars):
-    return hostvars["flaskstack_apps"]
-
-
-@pytest.fixture(scope="module")
-def apps(raw_apps, hostvars):
-    return layout.app_layouts(raw_apps, app_server=hostvars["flaskstack_app_server"])
 
 
 @pytest.fixture(scope="module")
