@@ -51,6 +51,31 @@ def fetch(host, path, server_name="localhost", port=80, headers=None, scheme="ht
     return Response(result.stdout)
 
 
+def assert_socket_for_web_server_only(host, app, web_group):
+    """The app's socket: root:<web_group> 0660; the web server's user connects, nobody else does."""
+    sock = host.file(app["socket_path"])
+    assert sock.is_socket
+    assert (sock.user, sock.group, sock.mode) == ("root", web_group, 0o660)
+    connect = f"import socket; socket.socket(socket.AF_UNIX).connect({app['socket_path']!r})"
+    other = host.run(f"runuser -u nobody -- python3 -c {shlex.quote(connect)}")
+    assert other.rc != 0
+    assert "PermissionError" in other.stderr, other.stderr
+    assert host.run(f"runuser -u {web_group} -- python3 -c {shlex.quote(connect)}").rc == 0
+
+
+def assert_still_serving(host, service, check_command, master, apps):
+    """After a rejected configuration: it still passes the server's own check, the
+    same master process runs, and every application answers through the server."""
+    check = host.run(check_command)
+    assert check.rc == 0, check.stderr
+    assert host.service(service).is_running
+    assert host.check_output(f"systemctl show -p MainPID --value {service}") == master
+    for app in apps:
+        response = fetch(host, app["url_prefix"], app["server_names"][0], app["port"])
+        assert response.status == 200
+        assert response.headers.get("x-served-by") == "flask"
+
+
 def app_pids(host, app):
     """The processes that run as the application's user."""
     out = host.run(f"pgrep -u {app['user']}").stdout

@@ -7,7 +7,7 @@ specific to one pairing lives in that scenario's own tests/ directory.
 import hashlib
 import re
 
-from stacklib import ansible_playbook, app_pids, fetch, restart_container, service_pids
+from stacklib import ansible_playbook, app_pids, assert_socket_for_web_server_only, fetch, restart_container, service_pids
 
 
 def test_each_app_answers_through_the_web_server_on_its_own_name(host, apps, raw_apps):
@@ -93,17 +93,8 @@ def test_the_socket_is_usable_by_the_web_server_only(host, apps, web_group):
     for app in apps:
         if not app["socket_path"]:
             continue  # mod_wsgi: the app lives inside Apache, no socket of its own
-        sock = host.file(app["socket_path"])
-        assert sock.is_socket
-        assert sock.user == "root"
-        assert sock.group == web_group
-        assert sock.mode == 0o660
         # Another local user cannot talk to the application directly.
-        connect = f"import socket; socket.socket(socket.AF_UNIX).connect({app['socket_path']!r})"
-        other = host.run(f"runuser -u nobody -- python3 -c {connect!r}")
-        assert other.rc != 0
-        assert "PermissionError" in other.stderr, other.stderr
-        assert host.run(f"runuser -u {web_group} -- python3 -c {connect!r}").rc == 0
+        assert_socket_for_web_server_only(host, app, web_group)
 
 
 def test_no_app_process_listens_on_a_tcp_or_udp_port(host, apps):

@@ -15,7 +15,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import ansible_playbook, apps, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
+from stacklib import ansible_playbook, apps, assert_still_serving, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 SHARED_CONF = "/etc/nginx/conf.d/flaskstack.conf"
@@ -112,15 +112,8 @@ def test_a_configuration_that_fails_nginx_t_never_reaches_the_server(host, apps)
         # (the same sites enabled, no backup left behind); they pass nginx -t.
         assert host.file(SHARED_CONF).content_string == before
         assert nginx_files(host) == files_before
-        check = host.run("nginx -t")
-        assert check.rc == 0, check.stderr
         # The running server was left alone and still serves the application.
-        assert host.service("nginx").is_running
-        assert host.check_output("systemctl show -p MainPID --value nginx") == master
-        for app in apps:
-            response = fetch(host, app["url_prefix"], app["server_names"][0], app["port"])
-            assert response.status == 200
-            assert response.headers.get("x-served-by") == "flask"
+        assert_still_serving(host, "nginx", "nginx -t", master, apps)
     finally:
         # Leave the host converged, whatever happened above.
         if nginx_files(host) != files_before or host.run("nginx -t").rc != 0:

@@ -15,7 +15,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import apps, hostvars, pairing, layout, raw_apps, Response, service_pids  # noqa: E402,F401
+from stacklib import apps, assert_socket_for_web_server_only, hostvars, pairing, layout, raw_apps, Response, service_pids  # noqa: E402,F401
 
 SOCKET_GROUP = "www-data"
 
@@ -104,14 +104,8 @@ def test_the_socket_unit_listens_on_the_app_socket(host, apps):
         assert host.service(app["service_unit"]).is_enabled
         listen = host.check_output(f"systemctl show -p Listen --value {app['socket_unit']}")
         assert listen == f"{app['socket_path']} (Stream)"
-        sock = host.file(app["socket_path"])
-        assert sock.is_socket
-        assert (sock.user, sock.group, sock.mode) == ("root", SOCKET_GROUP, 0o660)
         # Only the web server's group may connect; any other local user may not.
-        connect = f"import socket; socket.socket(socket.AF_UNIX).connect({app['socket_path']!r})"
-        other = host.run(f"runuser -u nobody -- python3 -c {shlex.quote(connect)}")
-        assert other.rc != 0
-        assert "PermissionError" in other.stderr, other.stderr
+        assert_socket_for_web_server_only(host, app, SOCKET_GROUP)
 
 
 def test_the_service_runs_uwsgi_with_its_configuration(host, apps):
