@@ -45,7 +45,10 @@ ensure_docker() {
       for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
         if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
       done
-      nohup dockerd >/var/log/dockerd.log 2>&1 &
+      # Detached (its own session, not a job of this shell, no inherited output):
+      # a script that waits for its own jobs, or a CI runner that waits for the
+      # output pipe to close, must not wait for the daemon.
+      (setsid dockerd </dev/null >/var/log/dockerd.log 2>&1 &)
     fi
     local i
     for i in $(seq 1 60); do
