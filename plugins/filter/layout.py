@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 DOCUMENTATION = r"""
@@ -104,7 +106,15 @@ APP_KEYS = {
     "user": "the system user the application runs as (default: its name)",
     "workers": "the number of worker processes (default: from the host's CPU count)",
     "trusted_proxies": "how many proxies stand in front of the application (ProxyFix); 0 turns it off",
+    "shared_dirs": "directories inside the code that every release shares (uploads, the instance folder)",
+    "test_command": "a command run in each new release, with its virtualenv, before it gets traffic",
 }
+
+# Bump when what a release contains changes for the same inputs (the WSGI entry
+# point template, the release layout), so that the next deploy builds a new one.
+RELEASE_FORMAT = 1
+RELEASE_MARKER = ".flaskstack-release"
+RELEASE_ID_RE = re.compile(r"^[0-9a-f]{12}$")
 
 
 def _is_int(value):
@@ -197,6 +207,17 @@ def _check_app(index, app, app_server, web_server, variable):
     if not isinstance(health_path, str) or not URL_PATH_RE.match(health_path.lstrip("/") + "/") or not health_path.startswith("/"):
         yield f"{where}.health_path: {health_path!r} must be a URL path starting with '/'."
 
+    shared_dirs = app.get("shared_dirs", [])
+    if (
+        not isinstance(shared_dirs, list)
+        or not all(isinstance(d, str) and RELATIVE_PATH_RE.match(d.strip("/")) for d in shared_dirs)
+        or len({d.strip("/") for d in shared_dirs}) != len(shared_dirs)
+    ):
+        yield f"{where}.shared_dirs: {shared_dirs!r} must be a list of distinct paths inside the code (no '..')."
+    test_command = app.get("test_command")
+    if test_command is not None and (not isinstance(test_command, str) or not test_command.strip()):
+        yield f"{where}.test_command: {test_command!r} must be a command line, or left out."
+
     user = app.get("user", name)
     if "user" in app and (not isinstance(user, str) or not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", user)):
         yield f"{where}.user: {user!r} is not a valid system user name."
@@ -256,7 +277,9 @@ def _layout(app, app_server, web_server):
     name = app["name"]
     match = ENTRY_POINT_RE.match(app["entry_point"])
     base_dir = f"{BASE_DIR}/{name}"
-    code_dir = f"{base_dir}/app"
+    # Every path the servers use goes through "current", the link to the live release.
+    current = f"{base_dir}/current"
+    code_dir = f"{current}/app"
     static_dir = app.get("static_dir", "static")
     prefix = app.get("url_prefix", "/")
     unit = f"flaskstack-{name}"
@@ -286,18 +309,30 @@ def _layout(app, app_server, web_server):
         "health_path": app.get("health_path", "/health"),
         "workers": app.get("workers"),
         "trusted_proxies": app.get("trusted_proxies", 0 if in_apache else 1),
+        "shared_dirs": [d.strip("/") for d in app.get("shared_dirs", [])],
+        "test_command": app.get("test_command"),
+        "health_url": f"http://127.0.0.1:{app.get('port', 80)}{prefix.rstrip('/')}{app.get('health_path', '/health')}",
+        "health_host": next(iter(app.get("server_names") or [f"{name}.localhost"])).replace("*.", "health.", 1),
         "base_dir": base_dir,
+        "current_link": current,
+        "previous_link": f"{base_dir}/previous",
+        "releases_dir": f"{base_dir}/releases",
+        "shared_dir": f"{base_dir}/shared",
+        "repo_dir": f"{base_dir}/repo",
         "code_dir": code_dir,
-        "venv_dir": f"{base_dir}/venv",
-        "wsgi_dir": f"{base_dir}/wsgi",
+        "venv_dir": f"{current}/venv",
+        "wsgi_dir": f"{current}/wsgi",
         "wsgi_module": "flaskstack_wsgi",
-        "wsgi_file": f"{base_dir}/wsgi/flaskstack_wsgi.py",
+        "wsgi_file": f"{current}/wsgi/flaskstack_wsgi.py",
         "static_dir": f"{code_dir}/{static_dir.strip('/')}" if static_dir else None,
         "static_url": prefix + app.get("static_url", "static/").strip("/") + "/",
         "config_dir": f"{CONFIG_DIR}/{name}",
         "env_file": f"{CONFIG_DIR}/{name}/app.env",
         "secrets_file": f"{CONFIG_DIR}/{name}/secrets.env",
         "socket_path": None if in_apache else f"{RUN_DIR}/{name}.sock",
+        # uWSGI's master FIFO (its workers reload), in the unit's own runtime directory.
+        "runtime_dir": None if in_apache else unit,
+        "control_fifo": f"/run/{unit}/master.fifo" if server == "uwsgi" else None,
         "upstream": f"flaskstack_{name.replace('-', '_')}",
         "service_unit": "apache2.service" if in_apache else f"{unit}.service",
         "socket_unit": None if in_apache else f"{unit}.socket",
@@ -318,6 +353,104 @@ def app_layouts(apps, app_server="gunicorn", web_server="nginx", variable="flask
     return [_layout(app, app_server, web_server) for app in apps]
 
 
+def app_release(app, source_digest, server_packages=None):
+    """The release an application gets from a given source: its id and its paths.
+
+    The id is a digest of everything that goes into the release (the source, the
+    entry point, the packages, the app server), so the same inputs give the same
+    release, and a deploy that changes nothing builds nothing.
+    """
+    if isinstance(source_digest, dict):
+        source_digest = source_digest.get(app["name"])
+    if not isinstance(source_digest, str) or not source_digest:
+        from ansible.errors import AnsibleFilterError
+
+        raise AnsibleFilterError(f"{app.get('name')}: no source digest to name a release after.")
+    packages = list(app["packages"]) + list((server_packages or {}).get(app["app_server"], []))
+    if app["trusted_proxies"] > 0:
+        packages.append("werkzeug")
+    inputs = {
+        "format": RELEASE_FORMAT,
+        "name": app["name"],
+        "health_path": app["health_path"],
+        "source": source_digest,
+        "entry_point": app["entry_point"],
+        "app_server": app["app_server"],
+        "requirements": app["requirements"],
+        "packages": packages,
+        "trusted_proxies": app["trusted_proxies"],
+        "shared_dirs": app["shared_dirs"],
+    }
+    release_id = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+    release_dir = f"{app['releases_dir']}/{release_id}"
+    return {
+        "name": app["name"],
+        "app": app,
+        "id": release_id,
+        "source_digest": source_digest,
+        "dir": release_dir,
+        "code_dir": f"{release_dir}/app",
+        "venv_dir": f"{release_dir}/venv",
+        "wsgi_dir": f"{release_dir}/wsgi",
+        "wsgi_file": f"{release_dir}/wsgi/{app['wsgi_module']}.py",
+        "marker": f"{release_dir}/{RELEASE_MARKER}",
+        "pip_packages": packages,
+    }
+
+
+def pending_releases(releases, live):
+    """The releases (app_release entries) that must go live: those of applications
+    that have a live release (live: name -> release id) other than this one."""
+    return [r for r in releases if live.get(r["name"]) and live.get(r["name"]) != r["id"]]
+
+
+def release_prune(release_dirs, markers, keep=5, protect=()):
+    """The release directories to remove: unfinished ones, and finished ones
+    beyond the newest keep of each application (by the time they were
+    finished); never one in protect.
+
+    release_dirs: paths of the directories under releases/; markers: the marker
+    files found in them, as dictionaries with "path" and "mtime" (what
+    ansible.builtin.find returns).
+    """
+    protected = {p.rstrip("/") for p in protect if p}
+    finished = {}
+    for marker in markers:
+        directory = marker["path"].rsplit("/", 1)[0]
+        finished[directory] = marker["mtime"]
+    kept = set()
+    for parent in {d.rsplit("/", 1)[0] for d in finished}:
+        siblings = [d for d in finished if d.rsplit("/", 1)[0] == parent]
+        newest = sorted(siblings, key=lambda d: (finished[d], d), reverse=True)
+        kept.update(newest[: max(int(keep), 1)])
+    return sorted(
+        d.rstrip("/")
+        for d in release_dirs
+        if d.rstrip("/") not in protected and d.rstrip("/") not in kept
+    )
+
+
+def rollback_target(pair, release_id=""):
+    """Where rollback.yml takes one application: (layout, [stat of current, stat of
+    previous]) and an optional release id give {name, app, id, live, same}."""
+    app, (current, previous) = pair
+
+    def target(result):
+        stat_ = (result or {}).get("stat") or {}
+        return (stat_.get("lnk_target") or "").rstrip("/").rsplit("/", 1)[-1] if stat_.get("exists") else ""
+
+    if release_id and not RELEASE_ID_RE.match(str(release_id)):
+        from ansible.errors import AnsibleFilterError
+
+        raise AnsibleFilterError(
+            f"app_rollback_to: {release_id!r} is not a release id (12 hexadecimal digits, the name of a"
+            f" directory under {app['releases_dir']})."
+        )
+    live = target(current)
+    wanted = release_id or target(previous)
+    return {"name": app["name"], "app": app, "id": wanted, "live": live, "same": wanted == live}
+
+
 def env_file_line(key, value):
     """One line of a systemd EnvironmentFile, quoted so that the value arrives unchanged."""
     text = "" if value is None else str(value)
@@ -336,4 +469,8 @@ class FilterModule:
             "app_layouts": app_layouts,
             "app_errors": app_errors,
             "env_file_line": env_file_line,
+            "app_release": app_release,
+            "release_prune": release_prune,
+            "pending_releases": pending_releases,
+            "rollback_target": rollback_target,
         }

@@ -144,3 +144,70 @@ def apps(raw_apps, pairing):
 @pytest.fixture(scope="module")
 def web_group(pairing):
     return WEB_SERVER_GROUP[pairing[1]]
+
+
+class Load:
+    """Bounded load on one application from inside the lab host while a block runs
+    (tests/integration/loadgen.py: page requests from several clients, each on a
+    new connection, and two slow requests always in flight). After the block,
+    .result holds what the clients saw."""
+
+    SCRIPT = "/root/flaskstack-loadgen.py"
+
+    def __init__(self, host, app, warmup=3.0):
+        self.container = host.backend.get_hostname()
+        self.app = app
+        self.warmup = warmup
+        self.result = None
+
+    def _exec(self, *args, detach=False):
+        cmd = ["docker", "exec"] + (["-d"] if detach else []) + [self.container, *args]
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60)
+
+    def __enter__(self):
+        subprocess.run(
+            ["docker", "cp", str(REPO / "tests" / "integration" / "loadgen.py"), f"{self.container}:{self.SCRIPT}"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        self._exec("rm", "-f", "/root/loadgen.stop", "/root/loadgen.json")
+        self._exec(
+            "python3", self.SCRIPT,
+            "--port", str(self.app["port"]),
+            "--host", self.app["server_names"][0],
+            "--path", self.app["url_prefix"],
+            "--slow-path", self.app["url_prefix"] + "slow?seconds=4",
+            "--duration", "400",
+            "--stop-file", "/root/loadgen.stop",
+            "--out", "/root/loadgen.json",
+            detach=True,
+        )  # fmt: skip
+        time.sleep(self.warmup)
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(1)
+        self._exec("touch", "/root/loadgen.stop")
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            out = subprocess.run(
+                ["docker", "exec", self.container, "cat", "/root/loadgen.json"], capture_output=True, text=True, check=False
+            )
+            if out.returncode == 0:
+                self.result = json.loads(out.stdout)
+                return False
+            time.sleep(1)
+        raise AssertionError("the load generator did not finish")
+
+    def versions(self):
+        """The versions the page requests saw, in order, with repeats collapsed."""
+        seen = []
+        for _, status, version in self.result["fast"]:
+            if status == 200 and (not seen or seen[-1] != version):
+                seen.append(version)
+        return seen
+
+    def summary(self):
+        r = self.result
+        return f"{r['sent']} requests, {r['failed']} failed, in {r['seconds']} s; errors: {r['errors'][:5]}"

@@ -4,6 +4,7 @@ import getpass
 import hashlib
 import os
 import pathlib
+import time
 
 from flask import Flask, jsonify, render_template_string, request
 
@@ -39,6 +40,13 @@ def create_app():
     @app.get("/health")
     def health():
         return jsonify(status="ok", name=app.config["APP_NAME"], version=VERSION)
+
+    @app.get("/slow")
+    def slow():
+        """A long request (at most 10 s): deploys must let it finish."""
+        seconds = min(float(request.args.get("seconds", 3)), 10.0)
+        time.sleep(seconds)
+        return jsonify(slept=seconds, name=app.config["APP_NAME"], version=VERSION)
 
     @app.get("/whoami")
     def whoami():

@@ -160,8 +160,19 @@ def test_the_code_is_owned_by_root_and_not_writable_by_the_app(host, apps, raw_a
         assert not host.file(f"{app['code_dir']}/probe").exists
 
 
-def test_no_app_server_is_deployed_by_the_app_role(host, apps):
+def test_no_app_server_runs_but_the_release_brings_its_package(host, apps):
     for app in apps:
         assert not host.file(f"/etc/systemd/system/{app['service_unit']}").exists
-        assert not host.file(f"{app['venv_dir']}/bin/gunicorn").exists
         assert not host.file(app["socket_path"]).exists
+        # The release's virtualenv has the app server it was checked with (app_server_packages).
+        assert host.file(f"{app['venv_dir']}/bin/gunicorn").exists
+
+
+def test_the_first_release_is_live_and_finished(host, apps):
+    for app in apps:
+        link = host.file(app["current_link"])
+        assert link.is_symlink
+        release = link.linked_to
+        assert release.startswith(app["releases_dir"] + "/")
+        assert host.file(f"{release}/.flaskstack-release").exists
+        assert host.file(app["releases_dir"]).listdir() == [release.rsplit("/", 1)[-1]]

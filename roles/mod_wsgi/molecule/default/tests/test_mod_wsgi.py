@@ -85,7 +85,7 @@ def test_each_app_has_its_daemon_process_group(host, apps, raw_apps, processes):
         assert f"WSGIDaemonProcess {app['process_group']} " in text
         assert f"user={app['user']} group={app['group']}" in text
         assert re.search(rf"\bpython-home={re.escape(app['venv_dir'])}\s", text), text
-        assert f"python-home=/srv/flaskstack/{app['name']}/venv" in text
+        assert f"python-home=/srv/flaskstack/{app['name']}/current/venv" in text
         assert f"processes={raw.get('workers', processes)} " in text
         # The site includes it and runs the application in that group, never embedded.
         site = host.file(f"/etc/apache2/sites-available/{app['site_name']}").content_string

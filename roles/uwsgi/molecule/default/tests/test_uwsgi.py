@@ -169,7 +169,7 @@ def test_reload_replaces_the_workers_and_the_app_answers_again(host, apps, raw_a
         assert len(old) == expected
         host.check_output(f"systemctl reload {app['service_unit']}")
 
-        # SIGHUP: the workers are replaced and load the code again.
+        # A reload of the workers: they are replaced and load the code again.
         def replaced():
             now = worker_pids(host, app)
             return now if len(now) == expected and not now & old else None
@@ -180,9 +180,8 @@ def test_reload_replaces_the_workers_and_the_app_answers_again(host, apps, raw_a
         assert new.isdisjoint(old)
 
 
-# uWSGI's reload on SIGHUP re-executes the master in place (same PID). It finds
-# the socket systemd passed in again only because uwsgi.ini names it; without
-# that it exits and systemd starts a new master, which this test catches.
+# The reload goes through the master FIFO and replaces the workers: the master stays, and
+# a reload that made it fail (systemd would start a new one) is caught here.
 def test_reload_keeps_the_master(host, apps):
     for app in apps:
         master = main_pid(host, app)

@@ -1,0 +1,108 @@
+"""A bounded load generator that runs inside the lab host (standard library only).
+
+Several clients request a page in a loop, each request on a new connection,
+and two clients keep a slow request in flight all the time. It stops when the
+stop file appears, after --duration seconds or after --max-requests requests,
+whichever comes first, and writes what it saw as JSON to --out.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import threading
+import time
+
+VERSION_RE = re.compile(r"\b(\d+\.\d+\.\d+)\b")
+
+
+def request(port, host, path, timeout):
+    """One GET on a new connection: (status, body) or (None, error text)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Host": host, "Connection": "close"})
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    except OSError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=80)
+    parser.add_argument("--host", required=True)
+    parser.add_argument("--path", default="/")
+    parser.add_argument("--slow-path", default="/slow?seconds=4")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--pause", type=float, default=0.05)
+    parser.add_argument("--duration", type=float, default=300)
+    parser.add_argument("--max-requests", type=int, default=50000)
+    parser.add_argument("--stop-file", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    lock = threading.Lock()
+    fast = []  # (t_end, status, version)
+    slow = []  # (t_start, t_end, status, version)
+    errors = []
+
+    def running():
+        return (
+            not os.path.exists(args.stop_file)
+            and time.monotonic() - started < args.duration
+            and len(fast) + len(slow) < args.max_requests
+        )
+
+    def record_error(status, body):
+        with lock:
+            if len(errors) < 20:
+                errors.append(f"{status}: {body[:200]}")
+
+    def fast_client():
+        while running():
+            status, body = request(args.port, args.host, args.path, 30)
+            match = VERSION_RE.search(body) if status == 200 else None
+            with lock:
+                fast.append((time.monotonic() - started, status, match.group(1) if match else None))
+            if status != 200:
+                record_error(status, body)
+            time.sleep(args.pause)
+
+    def slow_client(offset):
+        time.sleep(offset)
+        while running():
+            t0 = time.monotonic() - started
+            status, body = request(args.port, args.host, args.slow_path, 60)
+            version = json.loads(body).get("version") if status == 200 else None
+            with lock:
+                slow.append((t0, time.monotonic() - started, status, version))
+            if status != 200:
+                record_error(status, body)
+
+    threads = [threading.Thread(target=fast_client) for _ in range(args.clients)]
+    threads += [threading.Thread(target=slow_client, args=(offset,)) for offset in (0, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    fast.sort()
+    result = {
+        "sent": len(fast) + len(slow),
+        "failed": sum(1 for r in fast if r[1] != 200) + sum(1 for r in slow if r[2] != 200),
+        "fast": fast,
+        "slow": slow,
+        "errors": errors,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    with open(args.out + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    os.replace(args.out + ".tmp", args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Deploys under load, in every pairing: a new release, a release that cannot
+import, one that fails its health check, a rollback and a deploy that changes
+nothing. The tests run in order on one host, each from where the last left it.
+
+While each runs, tests/integration/loadgen.py requests the first application
+from inside the lab host; every request must succeed.
+"""
+
+import json
+import os
+import re
+import shutil
+import time
+
+import pytest
+from stacklib import REPO, Load, ansible_playbook, fetch
+
+FIGURES = REPO / ".cache" / "deploy-figures"
+
+
+def _figure(step, seconds, load=None):
+    """Record a measured deploy for the report of scripts/test."""
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    name = f"{os.environ.get('MOLECULE_SCENARIO_NAME', 'scenario')}-{os.environ.get('MOLECULE_DISTRO', 'bookworm')}"
+    path = FIGURES / f"{name}.json"
+    figures = json.loads(path.read_text()) if path.exists() else {}
+    figures[step] = {"seconds": round(seconds, 1)}
+    if load is not None:
+        figures[step].update(sent=load.result["sent"], failed=load.result["failed"])
+    path.write_text(json.dumps(figures, indent=1))
+
+
+@pytest.fixture(scope="module")
+def demo(apps):
+    return apps[0]
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory, raw_apps):
+    """Variants of the first application's code on the controller, and the
+    extra-vars file that deploys each."""
+    base = tmp_path_factory.mktemp("releases")
+    source = pathlib_source(raw_apps[0])
+    out = {}
+    for name, version, patch in [
+        ("v2", "2.0.0", None),
+        ("broken", "3.0.0", lambda text: text + "\nimport flaskstack_no_such_module  # noqa\n"),
+        (
+            "unhealthy",
+            "4.0.0",
+            lambda text: text.replace(
+                'return jsonify(status="ok", name=app.config["APP_NAME"], version=VERSION)',
+                'return jsonify(status="failing", version=VERSION), 503',
+            ),
+        ),
+    ]:
+        tree = base / name
+        shutil.copytree(source, tree)
+        (tree / "demo" / "VERSION").write_text(version + "\n")
+        if patch:
+            init = tree / "demo" / "__init__.py"
+            patched = patch(init.read_text())
+            assert patched != init.read_text()
+            init.write_text(patched)
+        apps = [dict(raw_apps[0], source={"path": str(tree)})] + list(raw_apps[1:])
+        extra = base / f"{name}.json"
+        extra.write_text(json.dumps({"flaskstack_apps": apps}))
+        out[name] = extra
+    return out
+
+
+def pathlib_source(raw_app):
+    import pathlib
+
+    return pathlib.Path(raw_app["source"]["path"])
+
+
+def deploy(*args, playbook="deploy.yml"):
+    """Run one of the collection's playbooks; its output (failures go to stderr) is .output."""
+    t0 = time.monotonic()
+    result = ansible_playbook(*args, playbook=REPO / "playbooks" / playbook)
+    result.output = result.stdout + result.stderr
+    return result, time.monotonic() - t0
+
+
+def live_release(host, app):
+    return host.file(app["current_link"]).linked_to.rsplit("/", 1)[-1]
+
+
+def version_of(host, app):
+    return fetch(host, app["url_prefix"] + "health", app["server_names"][0], app["port"]).json()["version"]
+
+
+def test_deploy_v2_drops_no_request(host, demo, variants):
+    keep = f"{demo['code_dir']}/instance/kept.txt"
+    shared = "instance" in demo["shared_dirs"]
+    if shared:
+        assert host.run(f"runuser -u {demo['user']} -- sh -c 'echo kept > {keep}'").rc == 0
+    before = live_release(host, demo)
+    with Load(host, demo) as load:
+        result, seconds = deploy("-e", f"@{variants['v2']}")
+    assert result.returncode == 0, result.output[-3000:]
+    _figure("deploy v1 -> v2", seconds, load)
+    assert load.result["failed"] == 0, load.summary()
+    assert load.result["sent"] > 50, load.summary()
+    assert load.versions()[0] == "1.0.0" and load.versions()[-1] == "2.0.0", load.versions()
+    # A slow request that the old release answered ended after the new one had
+    # answered: the reload let it finish.
+    first_v2 = next(t for t, status, version in load.result["fast"] if version == "2.0.0")
+    assert any(
+        status == 200 and version == "1.0.0" and end > first_v2 for _, end, status, version in load.result["slow"]
+    ), load.result["slow"]
+    assert version_of(host, demo) == "2.0.0"
+    assert host.file(demo["previous_link"]).linked_to.endswith("/" + before)
+    if shared:
+        assert host.file(keep).content_string == "kept\n"
+
+
+def test_release_that_cannot_import_never_goes_live(host, demo, variants):
+    before = live_release(host, demo)
+    with Load(host, demo) as load:
+        result, _ = deploy("-e", f"@{variants['broken']}")
+    assert result.returncode != 0
+    assert "failed the import of its WSGI entry point" in result.output, result.output[-3000:]
+    assert "flaskstack_no_such_module" in result.output
+    assert f"release {before} keeps serving" in result.output
+    _figure("broken release (import error)", 0, load)
+    assert load.result["failed"] == 0, load.summary()
+    assert set(load.versions()) == {"2.0.0"}, load.versions()
+    assert live_release(host, demo) == before
+
+
+def test_unhealthy_release_is_rolled_back(host, demo, variants):
+    before = live_release(host, demo)
+    with Load(host, demo) as load:
+        result, _ = deploy("-e", f"@{variants['unhealthy']}", "-e", "app_health_timeout=10", "-e", "app_health_settle=2")
+    assert result.returncode != 0
+    assert "did not pass its health check" in result.output, result.output[-3000:]
+    assert re.search(rf"Rolled back: release {before} is live again and healthy", result.output), result.output[-3000:]
+    _figure("unhealthy release (rolled back)", 0, load)
+    assert load.result["failed"] == 0, load.summary()
+    assert load.versions()[-1] == "2.0.0", load.versions()
+    assert live_release(host, demo) == before
+    assert version_of(host, demo) == "2.0.0"
+
+
+def test_rollback_drops_no_request(host, demo):
+    previous = host.file(demo["previous_link"]).linked_to.rsplit("/", 1)[-1]
+    with Load(host, demo) as load:
+        result, seconds = deploy(playbook="rollback.yml")
+    assert result.returncode == 0, result.output[-3000:]
+    _figure("rollback", seconds, load)
+    assert load.result["failed"] == 0, load.summary()
+    assert load.versions()[-1] == "1.0.0", load.versions()
+    assert live_release(host, demo) == previous
+    assert version_of(host, demo) == "1.0.0"
+
+
+def test_deploy_that_changes_nothing_changes_nothing(host, apps):
+    releases = {app["name"]: sorted(host.file(app["releases_dir"]).listdir()) for app in apps}
+    result, seconds = deploy()
+    assert result.returncode == 0, result.output[-3000:]
+    _figure("deploy with no change", seconds)
+    assert re.search(r"changed=0\s+unreachable=0\s+failed=0", result.output), result.output[-3000:]
+    for app in apps:
+        after = sorted(host.file(app["releases_dir"]).listdir())
+        # No new release; the unfinished build of the broken one is gone.
+        assert set(after) <= set(releases[app["name"]]), (releases, after)
+        for release in after:
+            assert host.file(f"{app['releases_dir']}/{release}/.flaskstack-release").exists
