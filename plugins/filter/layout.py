@@ -337,6 +337,24 @@ def _layout(app, app_server, web_server):
         "service_unit": "apache2.service" if in_apache else f"{unit}.service",
         "socket_unit": None if in_apache else f"{unit}.socket",
         "app_units": [] if in_apache else [f"{unit}.socket", f"{unit}.service"],
+        # How a new release goes live: the unit's reload (Gunicorn: SIGHUP; uWSGI:
+        # its workers reload), or for mod_wsgi SIGUSR1 to the app's daemon
+        # processes, which finish their requests and are started again by Apache,
+        # which holds their listening socket meanwhile (an Apache graceful reload
+        # replaces that socket and drops the connections queued on it).
+        "reload_command": (
+            [
+                "/bin/sh",
+                "-c",
+                # Exit status 1: no daemon process runs yet (Apache has not loaded the site); nothing to restart.
+                'pkill --signal USR1 --uid "$1" --parent "$(systemctl show --property MainPID --value apache2.service)";'
+                ' test "$?" -le 1',
+                "sh",
+                app.get("user", name),
+            ]
+            if in_apache
+            else ["systemctl", "reload", f"{unit}.service"]
+        ),
         "process_group": f"flaskstack-{name}",
         "site_name": f"{unit}.conf",
     }

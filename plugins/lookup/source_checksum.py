@@ -11,7 +11,7 @@ import stat
 DOCUMENTATION = r"""
   name: source_checksum
   author: flaskstack.deploy contributors
-  version_added: "0.2.0"
+  version_added: "0.1.0"
   short_description: The SHA-256 digest of a directory tree on the controller
   description:
     - Walks the directory (following symbolic links, as ansible.builtin.copy does) and hashes every

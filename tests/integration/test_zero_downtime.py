@@ -116,11 +116,27 @@ def test_deploy_v2_drops_no_request(host, demo, variants):
         assert host.file(keep).content_string == "kept\n"
 
 
-def test_release_that_cannot_import_never_goes_live(host, demo, variants):
+def test_release_that_cannot_import_never_goes_live(host, demo, variants, tmp_path):
     before = live_release(host, demo)
+    # A second inventory name for the same lab host, in a second batch
+    # (flaskstack_serial=1): the failure in the first batch must stop the play
+    # before that batch starts.
+    second = tmp_path / "second-batch.yml"
+    second.write_text(
+        json.dumps(
+            {
+                "flaskstack": {
+                    "hosts": {
+                        "second-batch": {"ansible_connection": "community.docker.docker", "ansible_host": host.backend.get_hostname()}
+                    }
+                }
+            }
+        )
+    )
     with Load(host, demo) as load:
-        result, _ = deploy("-e", f"@{variants['broken']}")
+        result, _ = deploy("-i", str(second), "-e", "flaskstack_serial=1", "-e", f"@{variants['broken']}")
     assert result.returncode != 0
+    assert "second-batch" not in result.output, result.output[-3000:]
     assert "failed the import of its WSGI entry point" in result.output, result.output[-3000:]
     assert "flaskstack_no_such_module" in result.output
     assert f"release {before} keeps serving" in result.output

@@ -224,3 +224,14 @@ def test_rollback_goes_to_the_previous_release_or_the_named_one():
     assert layout.rollback_target([lay, [_link("releases/aaaaaaaaaaaa"), _link(None)]])["id"] == ""
     with pytest.raises(Exception, match="is not a release id"):
         layout.rollback_target([lay, [_link("releases/aaaaaaaaaaaa"), _link(None)]], "../../etc")
+
+
+def test_reload_command_per_app_server():
+    gunicorn, mod_wsgi = layout.app_layouts(
+        [app(), app(name="blog", app_server="mod_wsgi", user="blogger")], web_server="apache"
+    )
+    assert gunicorn["reload_command"] == ["systemctl", "reload", "flaskstack-demo.service"]
+    # mod_wsgi: SIGUSR1 to the app's own daemon processes only (its user, children of Apache).
+    assert mod_wsgi["reload_command"][:2] == ["/bin/sh", "-c"]
+    assert "pkill --signal USR1 --uid \"$1\"" in mod_wsgi["reload_command"][2]
+    assert mod_wsgi["reload_command"][-1] == "blogger"
