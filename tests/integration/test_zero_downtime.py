@@ -163,7 +163,7 @@ def test_unhealthy_release_is_rolled_back(host, demo, variants):
 def test_rollback_drops_no_request(host, demo):
     previous = host.file(demo["previous_link"]).linked_to.rsplit("/", 1)[-1]
     with Load(host, demo) as load:
-        result, seconds = deploy(playbook="rollback.yml")
+        result, seconds = deploy("-e", json.dumps({"app_rollback_apps": [demo["name"]]}), playbook="rollback.yml")
     assert result.returncode == 0, result.output[-3000:]
     _figure("rollback", seconds, load)
     assert load.result["failed"] == 0, load.summary()
