@@ -146,10 +146,14 @@ def test_release_that_cannot_import_never_goes_live(host, demo, variants, tmp_pa
     assert live_release(host, demo) == before
 
 
-def test_unhealthy_release_is_rolled_back(host, demo, variants):
+def test_unhealthy_release_is_rolled_back(host, demo, variants, hostvars):
     before = live_release(host, demo)
+    # Long enough for the rollback: a mod_wsgi daemon process under constant load
+    # restarts when no request is in flight or, at the latest, after its
+    # graceful-timeout; Gunicorn's and uWSGI's old workers stop accepting at once.
+    timeout = 10 + (int(hostvars.get("mod_wsgi_graceful_timeout", 30)) if demo["app_server"] == "mod_wsgi" else 0)
     with Load(host, demo) as load:
-        result, _ = deploy("-e", f"@{variants['unhealthy']}", "-e", "app_health_timeout=10", "-e", "app_health_settle=2")
+        result, _ = deploy("-e", f"@{variants['unhealthy']}", "-e", f"app_health_timeout={timeout}", "-e", "app_health_settle=2")
     assert result.returncode != 0
     assert "did not pass its health check" in result.output, result.output[-3000:]
     assert re.search(rf"Rolled back: release {before} is live again and healthy", result.output), result.output[-3000:]
