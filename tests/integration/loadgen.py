@@ -11,15 +11,36 @@ import http.client
 import json
 import os
 import re
+import socket
+import ssl
 import threading
 import time
 
 VERSION_RE = re.compile(r"\b(\d+\.\d+\.\d+)\b")
 
 
-def request(port, host, path, timeout):
+class _HTTPSToLoopback(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 with the application's name in SNI (its certificate is
+    not checked here: the load only counts answers)."""
+
+    def __init__(self, port, server_name, timeout):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        super().__init__("127.0.0.1", port, timeout=timeout, context=context)
+        self._server_name, self._tls = server_name, context
+
+    def connect(self):
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
+
+
+def request(port, host, path, timeout, tls=False):
     """One GET on a new connection: (status, body) or (None, error text)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    if tls:
+        conn = _HTTPSToLoopback(port, host, timeout)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path, headers={"Host": host, "Connection": "close"})
         response = conn.getresponse()
@@ -34,6 +55,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=80)
     parser.add_argument("--host", required=True)
+    parser.add_argument("--tls", action="store_true", help="HTTPS, with --host in SNI")
     parser.add_argument("--path", default="/")
     parser.add_argument("--slow-path", default="/slow?seconds=4")
     parser.add_argument("--clients", type=int, default=4)
@@ -64,7 +86,7 @@ def main():
 
     def fast_client():
         while running():
-            status, body = request(args.port, args.host, args.path, 30)
+            status, body = request(args.port, args.host, args.path, 30, args.tls)
             match = VERSION_RE.search(body) if status == 200 else None
             with lock:
                 fast.append((time.monotonic() - started, status, match.group(1) if match else None))
@@ -76,7 +98,7 @@ def main():
         time.sleep(offset)
         while running():
             t0 = time.monotonic() - started
-            status, body = request(args.port, args.host, args.slow_path, 60)
+            status, body = request(args.port, args.host, args.slow_path, 60, args.tls)
             version = json.loads(body).get("version") if status == 200 else None
             with lock:
                 slow.append((t0, time.monotonic() - started, status, version))

@@ -7,13 +7,13 @@ specific to one pairing lives in that scenario's own tests/ directory.
 import hashlib
 import re
 
-from stacklib import ansible_playbook, app_pids, assert_socket_for_web_server_only, fetch, restart_container, service_pids
+from stacklib import ansible_playbook, app_endpoint, app_pids, assert_socket_for_web_server_only, fetch, fetch_app, restart_container, service_pids
 
 
 def test_each_app_answers_through_the_web_server_on_its_own_name(host, apps, raw_apps):
     for app, raw in zip(apps, raw_apps):
         for server_name in app["server_names"]:
-            response = fetch(host, app["url_prefix"], server_name, app["port"])
+            response = fetch_app(host, app, app["url_prefix"], server_name)
             assert response.status == 200, (server_name, response.body)
             assert response.headers.get("x-served-by") == "flask"
             greeting = raw.get("env", {}).get("DEMO_GREETING")
@@ -23,7 +23,7 @@ def test_each_app_answers_through_the_web_server_on_its_own_name(host, apps, raw
 
 def test_health_endpoint_reports_the_version(host, apps):
     for app in apps:
-        response = fetch(host, app["url_prefix"].rstrip("/") + app["health_path"], app["server_names"][0], app["port"])
+        response = fetch_app(host, app, app["url_prefix"].rstrip("/") + app["health_path"])
         assert response.status == 200
         data = response.json()
         assert data["status"] == "ok"
@@ -36,7 +36,7 @@ def test_static_files_come_from_the_web_server(host, apps):
             continue
         name = host.check_output(f"cd {app['static_dir']} && find . -type f | sort | head -n1")[2:]
         assert name, f"no static file in {app['static_dir']}"
-        response = fetch(host, app["static_url"] + name, app["server_names"][0], app["port"])
+        response = fetch_app(host, app, app["static_url"] + name)
         assert response.status == 200
         assert response.body == host.file(f"{app['static_dir']}/{name}").content_string
         assert "x-served-by" not in response.headers, "the static file was served by the application"
@@ -44,7 +44,7 @@ def test_static_files_come_from_the_web_server(host, apps):
 
 def test_the_web_server_hides_its_version(host, apps):
     app = apps[0]
-    response = fetch(host, app["static_url"] + "no-such-file.txt", app["server_names"][0], app["port"])
+    response = fetch_app(host, app, app["static_url"] + "no-such-file.txt")
     assert response.status == 404
     assert response.headers.get("server") in ("nginx", "Apache")
     assert not re.search(r"(?i)(nginx|apache)/\d|\(debian\)|server at ", response.body), response.body
@@ -53,15 +53,15 @@ def test_the_web_server_hides_its_version(host, apps):
 def test_the_app_sees_the_real_client_scheme_and_host(host, apps):
     for app in apps:
         server_name = app["server_names"][0]
-        response = fetch(
+        scheme, port = app_endpoint(app)
+        response = fetch_app(
             host,
+            app,
             app["url_prefix"] + "whoami",
-            server_name,
-            app["port"],
-            # A client that lies: only the address the web server saw may count.
+            # A client that lies: only the address and the scheme the web server saw may count.
             headers={
                 "X-Forwarded-For": "203.0.113.9",
-                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Proto": "http" if scheme == "https" else "https",
                 "X-Forwarded-Host": "evil.test",
                 "X-Forwarded-Prefix": "/evil",
             },
@@ -69,8 +69,8 @@ def test_the_app_sees_the_real_client_scheme_and_host(host, apps):
         assert response.status == 200
         seen = response.json()
         assert seen["remote_addr"] == "127.0.0.1"
-        assert seen["scheme"] == "http"
-        expected_host = server_name if app["port"] == 80 else f"{server_name}:{app['port']}"
+        assert seen["scheme"] == scheme
+        expected_host = server_name if port == {"http": 80, "https": 443}[scheme] else f"{server_name}:{port}"
         assert seen["host"] == expected_host
         assert seen["script_root"] == app["forwarded_prefix"]
 
@@ -84,7 +84,7 @@ def test_each_app_runs_as_its_own_user(host, apps):
             # The app server's own unit: every one of its processes is the app's user.
             for pid in service_pids(host, app["service_unit"]):
                 assert host.check_output(f"ps -o user= -p {pid}") == app["user"]
-        whoami = fetch(host, app["url_prefix"] + "whoami", app["server_names"][0], app["port"]).json()
+        whoami = fetch_app(host, app, app["url_prefix"] + "whoami").json()
         assert whoami["user"] == app["user"]
     assert len({app["user"] for app in apps}) == len(apps)
 
@@ -112,7 +112,7 @@ def test_secrets_are_readable_by_root_and_the_app_group_only(host, apps, raw_app
         secret_key = raw.get("secret_env", {}).get("SECRET_KEY")
         if secret_key is not None:
             # The value reaches the application unchanged, whatever characters it holds.
-            seen = fetch(host, app["url_prefix"] + "whoami", app["server_names"][0], app["port"]).json()
+            seen = fetch_app(host, app, app["url_prefix"] + "whoami").json()
             assert seen["secret_key_sha256"] == hashlib.sha256(str(secret_key).encode()).hexdigest()
 
 
@@ -132,6 +132,6 @@ def test_everything_serves_again_after_a_reboot(host, apps):
     restart_container(host)
     for app in apps:
         assert host.service(app["service_unit"]).is_enabled
-        response = fetch(host, app["url_prefix"], app["server_names"][0], app["port"])
+        response = fetch_app(host, app, app["url_prefix"])
         assert response.status == 200
         assert response.headers.get("x-served-by") == "flask"

@@ -13,7 +13,7 @@ import shutil
 import time
 
 import pytest
-from stacklib import REPO, Load, ansible_playbook, fetch
+from stacklib import REPO, Load, ansible_playbook, fetch, fetch_app
 
 FIGURES = REPO / ".cache" / "deploy-figures"
 
@@ -88,7 +88,7 @@ def live_release(host, app):
 
 
 def version_of(host, app):
-    return fetch(host, app["url_prefix"] + "health", app["server_names"][0], app["port"]).json()["version"]
+    return fetch_app(host, app, app["url_prefix"] + "health").json()["version"]
 
 
 def test_deploy_v2_drops_no_request(host, demo, variants):

@@ -148,7 +148,7 @@ def test_paths_go_through_the_current_release():
     assert lay["code_dir"] == "/srv/flaskstack/demo/current/app"
     assert lay["wsgi_file"] == "/srv/flaskstack/demo/current/wsgi/flaskstack_wsgi.py"
     assert lay["releases_dir"] == "/srv/flaskstack/demo/releases"
-    assert lay["health_url"] == "http://127.0.0.1:8080/shop/health"
+    assert lay["health_url"] == "https://127.0.0.1:443/shop/health"
     assert lay["health_host"] == "health.example.org"
 
 

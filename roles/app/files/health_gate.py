@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The health gate of a deploy: run on the host after a switch.
 
-Asks URL (with a Host header) until, for SETTLE seconds in a row, every answer
+Asks URL (with a Host header, and for https that name in TLS's SNI, so that
+the web server picks the application's certificate) until, for SETTLE seconds in a row, every answer
 is a 200 that names RELEASE in its X-Flaskstack-Release header; any other
 answer starts the count again. Gives up after TIMEOUT seconds. Prints one JSON
 line (what it saw) and exits 0 on success, 1 when the time ran out.
@@ -11,15 +12,38 @@ Only Python's standard library: it runs with the host's own python3.
 import argparse
 import http.client
 import json
+import socket
+import ssl
 import sys
 import time
 import urllib.parse
 
 
+class _NamedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address, with another name in SNI. The certificate is not
+    checked: the gate asks the web server on loopback about the application's
+    health; the certificate is the web server's business."""
+
+    def __init__(self, address, port, server_name, timeout):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        super().__init__(address, port, timeout=timeout, context=context)
+        self._server_name = server_name
+        self._tls_context = context
+
+    def connect(self):
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._tls_context.wrap_socket(sock, server_hostname=self._server_name)
+
+
 def ask(url, host, timeout):
     """One GET: (status, release, error)."""
     parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    if parts.scheme == "https":
+        conn = _NamedHTTPSConnection(parts.hostname, parts.port or 443, host.split(":")[0], timeout)
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     try:
         conn.request("GET", parts.path or "/", headers={"Host": host, "Connection": "close"})
         response = conn.getresponse()

@@ -16,7 +16,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import ansible_playbook, apps, assert_still_serving, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
+from stacklib import ansible_playbook, apps, assert_still_serving, fetch, fetch_app, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 SHARED_CONF = "/etc/apache2/conf-available/zz-flaskstack.conf"
@@ -58,7 +58,7 @@ def test_each_site_is_written_enabled_and_answers(host, apps, raw_apps):
         assert link.linked_to == site.path
         # Apache serves it: the application answers on each of its names.
         for server_name in app["server_names"]:
-            response = fetch(host, app["url_prefix"], server_name, app["port"])
+            response = fetch_app(host, app, app["url_prefix"], server_name)
             assert response.status == 200, response.body
             assert response.headers.get("x-served-by") == "flask"
             greeting = raw.get("env", {}).get("DEMO_GREETING")
@@ -77,8 +77,10 @@ def test_debian_default_site_is_disabled(host, apps):
     assert not host.file(f"{SITES_ENABLED}/000-default.conf").exists
     assert host.file(f"{SITES_AVAILABLE}/000-default.conf").exists, "the default site's file is kept"
     assert sorted(host.file(SITES_ENABLED).listdir()) == sorted(app["site_name"] for app in apps)
-    # No request, whatever its Host, gets Debian's welcome page.
+    # A request for a host name no application claims reaches no application: 404.
     response = fetch(host, "/", "unknown.invalid")
+    assert response.status == 404
+    assert "x-served-by" not in response.headers
     assert "Apache2 Debian Default Page" not in response.body
     assert "It works!" not in response.body
 
@@ -89,7 +91,7 @@ def test_no_version_in_responses(host, apps):
     for app in apps:
         # A 404 page made by Apache itself (a static file that does not exist).
         target = app["static_url"] + "no-such-file.txt" if app["static_dir"] else "/no-such-file.txt"
-        response = fetch(host, target, app["server_names"][0], app["port"])
+        response = fetch_app(host, app, target)
         assert response.status == 404
         assert "x-served-by" not in response.headers, "the 404 page came from the application"
         # ServerTokens Prod; ServerSignature Off.
@@ -116,14 +118,14 @@ def test_static_files_come_from_apache(host, apps):
             continue
         name = host.check_output(f"cd {app['static_dir']} && find . -type f | sort | head -n1")[2:]
         assert name, f"no static file in {app['static_dir']}"
-        response = fetch(host, app["static_url"] + name, app["server_names"][0], app["port"])
+        response = fetch_app(host, app, app["static_url"] + name)
         assert response.status == 200
         assert response.body == host.file(f"{app['static_dir']}/{name}").content_string
         assert "x-served-by" not in response.headers, "the static file was served by the application"
         # mod_expires: apache_static_max_age (default one hour).
         assert response.headers.get("cache-control") == "max-age=3600"
         # No directory listings.
-        listing = fetch(host, app["static_url"], app["server_names"][0], app["port"])
+        listing = fetch_app(host, app, app["static_url"])
         assert listing.status == 403
         assert "Index of" not in listing.body
 

@@ -18,7 +18,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import ansible_playbook, app_pids, apps, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
+from stacklib import ansible_playbook, app_pids, apps, fetch, fetch_app, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 MOD_WSGI = "/usr/lib/apache2/modules/mod_wsgi.so"
@@ -113,13 +113,13 @@ def test_the_daemon_processes_run_as_the_app_user(host, apps, raw_apps, processe
 
 def test_the_app_answers_through_apache_as_its_user(host, apps):
     for app in apps:
-        response = fetch(host, app["url_prefix"], app["server_names"][0], app["port"])
+        response = fetch_app(host, app, app["url_prefix"])
         assert response.status == 200, response.body
         assert response.headers.get("x-served-by") == "flask"
-        health = fetch(host, app["url_prefix"].rstrip("/") + app["health_path"], app["server_names"][0], app["port"])
+        health = fetch_app(host, app, app["url_prefix"].rstrip("/") + app["health_path"])
         assert health.status == 200
         assert health.json()["status"] == "ok"
-        whoami = fetch(host, app["url_prefix"] + "whoami", app["server_names"][0], app["port"])
+        whoami = fetch_app(host, app, app["url_prefix"] + "whoami")
         assert whoami.status == 200
         assert whoami.json()["user"] == app["user"]
         assert whoami.json()["user"] != WEB_SERVER_USER
@@ -135,8 +135,8 @@ def test_the_app_sees_its_settings_without_an_environment_file(host, apps, raw_a
         assert "DEMO_GREETING" not in host.file("/etc/apache2/envvars").content_string
         # ... yet the application has its settings and its secret, from the WSGI shim.
         greeting = raw["env"]["DEMO_GREETING"]
-        assert greeting in fetch(host, app["url_prefix"], app["server_names"][0], app["port"]).body
-        seen = fetch(host, app["url_prefix"] + "whoami", app["server_names"][0], app["port"]).json()
+        assert greeting in fetch_app(host, app, app["url_prefix"]).body
+        seen = fetch_app(host, app, app["url_prefix"] + "whoami").json()
         secret = raw.get("secret_env", {}).get("SECRET_KEY")
         assert seen["secret_key_set"] is bool(secret)
         if secret:
@@ -187,7 +187,7 @@ def test_a_python_mismatch_stops_the_play_before_any_change(host, apps):
         assert apache_files(host) == files_before
         assert host.check_output("systemctl show -p MainPID --value apache2") == master
         for app in apps:
-            response = fetch(host, app["url_prefix"], app["server_names"][0], app["port"])
+            response = fetch_app(host, app, app["url_prefix"])
             assert response.status == 200
             assert response.headers.get("x-served-by") == "flask"
     finally:

@@ -15,7 +15,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[5]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from stacklib import ansible_playbook, apps, assert_still_serving, fetch, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
+from stacklib import ansible_playbook, apps, assert_still_serving, curl_command, fetch, fetch_app, hostvars, pairing, layout, raw_apps  # noqa: E402,F401
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 SHARED_CONF = "/etc/nginx/conf.d/flaskstack.conf"
@@ -42,7 +42,7 @@ def test_each_site_is_written_enabled_and_answers(host, apps, raw_apps):
         assert link.linked_to == site.path
         # Nginx serves it: the application answers on each of its names.
         for server_name in app["server_names"]:
-            response = fetch(host, app["url_prefix"], server_name, app["port"])
+            response = fetch_app(host, app, app["url_prefix"], server_name)
             assert response.status == 200, response.body
             assert response.headers.get("x-served-by") == "flask"
             greeting = raw.get("env", {}).get("DEMO_GREETING")
@@ -58,7 +58,7 @@ def test_static_files_come_from_nginx(host, apps):
         if not app["static_dir"]:
             continue
         name = host.check_output(f"cd {app['static_dir']} && find . -type f | sort | head -n1")[2:]
-        response = fetch(host, app["static_url"] + name, app["server_names"][0], app["port"])
+        response = fetch_app(host, app, app["static_url"] + name)
         assert response.status == 200
         assert response.body == host.file(f"{app['static_dir']}/{name}").content_string
         assert "x-served-by" not in response.headers, "the static file was served by the application"
@@ -67,9 +67,10 @@ def test_static_files_come_from_nginx(host, apps):
 def test_debian_default_site_is_disabled(host, apps):
     assert not host.file(f"{SITES_ENABLED}/default").exists
     assert host.file(f"{SITES_AVAILABLE}/default").exists, "the default site's file is kept"
-    # No request, whatever its Host, gets Debian's welcome page.
-    response = fetch(host, "/", "unknown.invalid")
-    assert "Welcome to nginx" not in response.body
+    # A request for a host name no application claims gets no answer at all (444).
+    result = host.run(curl_command("/", "unknown.invalid", 80))
+    assert result.rc == 52, (result.rc, result.stdout, result.stderr)  # curl: empty reply from server
+    assert "Welcome to nginx" not in result.stdout
     assert "flaskstack" in host.check_output("nginx -T 2>/dev/null | grep -E '^# configuration file' || true")
     assert f"{SITES_ENABLED}/default" not in host.check_output("nginx -T 2>/dev/null | grep -E '^# configuration file'")
 
@@ -80,7 +81,7 @@ def test_no_version_in_responses(host, apps):
     for app in apps:
         # A 404 page made by Nginx itself (a static file that does not exist).
         target = app["static_url"] + "no-such-file.txt" if app["static_dir"] else "/no-such-file.txt"
-        response = fetch(host, target, app["server_names"][0], app["port"])
+        response = fetch_app(host, app, target)
         assert response.status == 404
         assert "x-served-by" not in response.headers, "the 404 page came from the application"
         assert response.headers["server"] == "nginx"
