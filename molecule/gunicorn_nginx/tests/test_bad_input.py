@@ -6,6 +6,7 @@ the allowed values.
 """
 
 import json
+import os
 import pathlib
 import re
 import sys
@@ -16,6 +17,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "
 from stacklib import ansible_playbook  # noqa: E402
 
 APP = {"name": "demo", "source": {"path": "/nonexistent"}, "entry_point": "demo:create_app()"}
+LAB_TLS = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "lab-tls"
 
 CASES = {
     "unknown app server": (
@@ -46,6 +48,14 @@ CASES = {
         {"flaskstack_apps": [{"source": {"path": "/srv"}, "entry_point": "demo:app"}]},
         "flaskstack_apps[0].name is missing",
     ),
+    "unknown tls key": (
+        {"flaskstack_apps": [dict(APP, tls={"cert": "x"})]},
+        "flaskstack_apps[0] (demo).tls: unknown key(s) 'cert'; allowed keys: certificate, private_key",
+    ),
+    "certificate that does not match its key": (
+        {"flaskstack_apps": [dict(APP, tls={"certificate_file": str(LAB_TLS / "demo.crt"), "private_key_file": str(LAB_TLS / "ca.key")})]},
+        "demo: the certificate given in tls does not match its private key; nothing was changed.",
+    ),
     "role variable of the wrong type": (
         {"gunicorn_timeout": "soon"},
         "gunicorn_timeout",
@@ -63,5 +73,6 @@ def test_bad_input_stops_before_any_change(case):
     recap = output[output.rindex("PLAY RECAP"):]
     assert re.search(r"changed=0\s", recap), recap
     # The failure comes from the checks that run before every role.
-    failed_task = re.findall(r"TASK \[([^\]]+)\]", output[: output.index("fatal:")])[-1]
+    first_failure = re.search(r"^(fatal|failed): \[", output, re.M).start()
+    failed_task = re.findall(r"TASK \[([^\]]+)\]", output[:first_failure])[-1]
     assert "Check" in failed_task or "Validating arguments" in failed_task, failed_task
