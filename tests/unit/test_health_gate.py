@@ -1,8 +1,10 @@
 """Unit tests for the health gate script, against a real HTTP server on loopback."""
 
+import datetime
 import http.server
 import importlib.util
 import pathlib
+import ssl
 import threading
 
 import pytest
@@ -36,6 +38,66 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/health", answers
     httpd.shutdown()
+
+
+@pytest.fixture
+def tls_server(server, tmp_path):
+    """The same server behind TLS with a self-signed certificate; records the SNI names it is asked for."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "demo.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    url, answers = server
+    plain_port = int(url.split(":")[2].split("/")[0])
+    names = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.sni_callback = lambda sock, server_name, ctx: names.append(server_name)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            import http.client
+
+            upstream = http.client.HTTPConnection("127.0.0.1", plain_port, timeout=5)
+            upstream.request("GET", self.path)
+            reply = upstream.getresponse()
+            reply.read()
+            self.send_response(reply.status)
+            if reply.getheader("X-Flaskstack-Release"):
+                self.send_header("X-Flaskstack-Release", reply.getheader("X-Flaskstack-Release"))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}/health", answers, names
+    httpd.shutdown()
+
+
+def test_https_sends_the_application_name_in_sni(tls_server):
+    url, answers, names = tls_server
+    answers.append((200, "new"))
+    passed, report = health_gate.gate(url, "demo.test", "new", timeout=5, settle=0.2, pause=0.05)
+    assert passed, report
+    assert names and set(names) == {"demo.test"}
 
 
 def test_passes_once_the_new_release_answers_for_the_settle_time(server):

@@ -19,18 +19,21 @@ import time
 import urllib.parse
 
 
+# The certificate is not checked: the gate asks the web server on loopback about
+# the application's health; the certificate is the web server's business. One
+# context for every request (a new one would load the CA store each time).
+_TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+_TLS.check_hostname = False
+_TLS.verify_mode = ssl.CERT_NONE
+
+
 class _NamedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to an address, with another name in SNI. The certificate is not
-    checked: the gate asks the web server on loopback about the application's
-    health; the certificate is the web server's business."""
+    """HTTPS to an address, with another name in SNI."""
 
     def __init__(self, address, port, server_name, timeout):
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        super().__init__(address, port, timeout=timeout, context=context)
+        super().__init__(address, port, timeout=timeout, context=_TLS)
         self._server_name = server_name
-        self._tls_context = context
+        self._tls_context = _TLS
 
     def connect(self):
         sock = socket.create_connection((self.host, self.port), self.timeout)
