@@ -646,8 +646,7 @@ def systemd_sandbox(apps, overrides=None, profile="app"):
     settings = dict(SANDBOX)
     if profile == "apache":
         settings.update(APACHE_SANDBOX_CHANGES)
-        app_list = list(apps)
-        writable = APACHE_WRITABLE + [p for app in app_list for p in app["writable_paths"]]
+        writable = APACHE_WRITABLE + [p for app in apps for p in app["writable_paths"]]
     elif profile == "app":
         writable = list(apps["writable_paths"])
     else:

@@ -32,11 +32,11 @@ class _HTTPSToLoopback(http.client.HTTPSConnection):
 
     def __init__(self, port, server_name, timeout):
         super().__init__("127.0.0.1", port, timeout=timeout, context=_TLS)
-        self._server_name, self._tls = server_name, _TLS
+        self._server_name = server_name
 
     def connect(self):
         sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self._server_name)
+        self.sock = _TLS.wrap_socket(sock, server_hostname=self._server_name)
 
 
 def request(port, host, path, timeout, tls=False):

@@ -1,22 +1,8 @@
 """Unit tests for the security settings the layout filters derive: HTTPS, the
 security headers, the writable paths and the systemd sandbox."""
 
-import importlib.util
-import pathlib
-
 import pytest
-
-_SPEC = importlib.util.spec_from_file_location(
-    "flaskstack_layout", pathlib.Path(__file__).resolve().parents[2] / "plugins" / "filter" / "layout.py"
-)
-layout = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(layout)
-
-
-def app(**overrides):
-    base = {"name": "demo", "source": {"path": "/src/demo"}, "entry_point": "demo:create_app()"}
-    base.update(overrides)
-    return base
+from test_layout import app, layout
 
 
 def one(**overrides):

@@ -33,11 +33,10 @@ class _NamedHTTPSConnection(http.client.HTTPSConnection):
     def __init__(self, address, port, server_name, timeout):
         super().__init__(address, port, timeout=timeout, context=_TLS)
         self._server_name = server_name
-        self._tls_context = _TLS
 
     def connect(self):
         sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._tls_context.wrap_socket(sock, server_hostname=self._server_name)
+        self.sock = _TLS.wrap_socket(sock, server_hostname=self._server_name)
 
 
 def ask(url, host, timeout):
