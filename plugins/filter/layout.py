@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 
 DOCUMENTATION = r"""
@@ -111,6 +109,7 @@ APP_KEYS = {
     "tls": "HTTPS for this application: false for none, or a dictionary (default: on, with a self-signed certificate)",
     "headers": "response headers the web server adds, over the collection's security headers (null removes one)",
     "writable_paths": "absolute paths outside the release that the application may write to (its sandbox)",
+    "wheelhouse": "a directory of wheels on the controller to install the packages from, without a package index",
 }
 
 TLS_KEYS = {
@@ -139,13 +138,6 @@ HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9-]+$")
 TLS_DIR = "/etc/flaskstack/tls"
 # certbot writes the ACME challenges here; the web server answers them from here.
 ACME_WEBROOT = "/var/lib/flaskstack/acme"
-
-# Bump when what a release contains changes for the same inputs (the WSGI entry
-# point template, the release layout), so that the next deploy builds a new one.
-RELEASE_FORMAT = 1
-RELEASE_MARKER = ".flaskstack-release"
-RELEASE_ID_RE = re.compile(r"^[0-9a-f]{12}$")
-
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
@@ -261,6 +253,10 @@ def _check_app(index, app, app_server, web_server, variable):
         isinstance(p, str) and p.startswith("/") and RELATIVE_PATH_RE.match(p.lstrip("/")) for p in writable
     ):
         yield f"{where}.writable_paths: {writable!r} must be a list of absolute paths (no '..')."
+
+    wheelhouse = app.get("wheelhouse")
+    if wheelhouse is not None and (not isinstance(wheelhouse, str) or not wheelhouse.strip()):
+        yield f"{where}.wheelhouse: {wheelhouse!r} must be a directory on the controller, or left out."
 
     user = app.get("user", name)
     if "user" in app and (not isinstance(user, str) or not re.match(r"^[a-z_][a-z0-9_-]{0,31}$", user)):
@@ -417,7 +413,10 @@ def _layout(app, app_server, web_server):
         "previous_link": f"{base_dir}/previous",
         "releases_dir": f"{base_dir}/releases",
         "shared_dir": f"{base_dir}/shared",
+        "shared_paths": [f"{base_dir}/shared/{d.strip('/')}" for d in app.get("shared_dirs", [])],
         "repo_dir": f"{base_dir}/repo",
+        "envs_dir": f"{base_dir}/envs",
+        "wheelhouse": app.get("wheelhouse"),
         "code_dir": code_dir,
         "venv_dir": f"{current}/venv",
         "wsgi_dir": f"{current}/wsgi",
@@ -488,191 +487,6 @@ def app_layouts(apps, app_server="gunicorn", web_server="nginx", variable="flask
     return [_layout(app, app_server, web_server) for app in apps]
 
 
-def app_release(app, source_digest, server_packages=None):
-    """The release an application gets from a given source: its id and its paths.
-
-    The id is a digest of everything that goes into the release (the source, the
-    entry point, the packages, the app server), so the same inputs give the same
-    release, and a deploy that changes nothing builds nothing.
-    """
-    if isinstance(source_digest, dict):
-        source_digest = source_digest.get(app["name"])
-    if not isinstance(source_digest, str) or not source_digest:
-        from ansible.errors import AnsibleFilterError
-
-        raise AnsibleFilterError(f"{app.get('name')}: no source digest to name a release after.")
-    packages = list(app["packages"]) + list((server_packages or {}).get(app["app_server"], []))
-    if app["trusted_proxies"] > 0:
-        packages.append("werkzeug")
-    inputs = {
-        "format": RELEASE_FORMAT,
-        "name": app["name"],
-        "health_path": app["health_path"],
-        "source": source_digest,
-        "entry_point": app["entry_point"],
-        "app_server": app["app_server"],
-        "requirements": app["requirements"],
-        "packages": packages,
-        "trusted_proxies": app["trusted_proxies"],
-        "shared_dirs": app["shared_dirs"],
-    }
-    release_id = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
-    release_dir = f"{app['releases_dir']}/{release_id}"
-    return {
-        "name": app["name"],
-        "app": app,
-        "id": release_id,
-        "source_digest": source_digest,
-        "dir": release_dir,
-        "code_dir": f"{release_dir}/app",
-        "venv_dir": f"{release_dir}/venv",
-        "wsgi_dir": f"{release_dir}/wsgi",
-        "wsgi_file": f"{release_dir}/wsgi/{app['wsgi_module']}.py",
-        "marker": f"{release_dir}/{RELEASE_MARKER}",
-        "pip_packages": packages,
-    }
-
-
-def pending_releases(releases, live):
-    """The releases (app_release entries) that must go live: those of applications
-    that have a live release (live: name -> release id) other than this one."""
-    return [r for r in releases if live.get(r["name"]) and live.get(r["name"]) != r["id"]]
-
-
-def release_prune(release_dirs, markers, keep=5, protect=()):
-    """The release directories to remove: unfinished ones, and finished ones
-    beyond the newest keep of each application (by the time they were
-    finished); never one in protect.
-
-    release_dirs: paths of the directories under releases/; markers: the marker
-    files found in them, as dictionaries with "path" and "mtime" (what
-    ansible.builtin.find returns).
-    """
-    protected = {p.rstrip("/") for p in protect if p}
-    finished = {}
-    for marker in markers:
-        directory = marker["path"].rsplit("/", 1)[0]
-        finished[directory] = marker["mtime"]
-    kept = set()
-    for parent in {d.rsplit("/", 1)[0] for d in finished}:
-        siblings = [d for d in finished if d.rsplit("/", 1)[0] == parent]
-        newest = sorted(siblings, key=lambda d: (finished[d], d), reverse=True)
-        kept.update(newest[: max(int(keep), 1)])
-    return sorted(
-        d.rstrip("/")
-        for d in release_dirs
-        if d.rstrip("/") not in protected and d.rstrip("/") not in kept
-    )
-
-
-def rollback_target(pair, release_id=""):
-    """Where rollback.yml takes one application: (layout, [stat of current, stat of
-    previous]) and an optional release id give {name, app, id, live, same}."""
-    app, (current, previous) = pair
-
-    def target(result):
-        stat_ = (result or {}).get("stat") or {}
-        return (stat_.get("lnk_target") or "").rstrip("/").rsplit("/", 1)[-1] if stat_.get("exists") else ""
-
-    if release_id and not RELEASE_ID_RE.match(str(release_id)):
-        from ansible.errors import AnsibleFilterError
-
-        raise AnsibleFilterError(
-            f"app_rollback_to: {release_id!r} is not a release id (12 hexadecimal digits, the name of a"
-            f" directory under {app['releases_dir']})."
-        )
-    live = target(current)
-    wanted = release_id or target(previous)
-    return {"name": app["name"], "app": app, "id": wanted, "live": live, "same": wanted == live}
-
-
-# systemd's sandbox for an app server's unit: what the application may see and
-# do. "systemd-analyze security" rated the Gunicorn unit with these settings 1.2
-# (OK) on Debian 12; without them 8.7 (EXPOSED). PrivateUsers is left out: it fails in
-# containers ("Failed to set up user namespacing"); on a VM add it through the
-# overrides.
-SANDBOX = {
-    "NoNewPrivileges": "yes",
-    "CapabilityBoundingSet": "",
-    "AmbientCapabilities": "",
-    "ProtectSystem": "strict",
-    "ProtectHome": "yes",
-    "PrivateTmp": "yes",
-    "PrivateDevices": "yes",
-    "DevicePolicy": "closed",
-    "ProtectHostname": "yes",
-    "ProtectClock": "yes",
-    "ProtectKernelTunables": "yes",
-    "ProtectKernelModules": "yes",
-    "ProtectKernelLogs": "yes",
-    "ProtectControlGroups": "yes",
-    "ProtectProc": "invisible",
-    "ProcSubset": "pid",
-    "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
-    "RestrictNamespaces": "yes",
-    "RestrictRealtime": "yes",
-    "RestrictSUIDSGID": "yes",
-    "LockPersonality": "yes",
-    "MemoryDenyWriteExecute": "yes",
-    "RemoveIPC": "yes",
-    "KeyringMode": "private",
-    "UMask": "0027",
-    "SystemCallArchitectures": "native",
-    "SystemCallFilter": ["@system-service", "~@privileged @resources"],
-    # A forbidden system call fails with "operation not permitted" instead of
-    # killing the process.
-    "SystemCallErrorNumber": "EPERM",
-}
-# Apache runs as root and starts its children (and mod_wsgi's daemon processes)
-# as other users on privileged ports: it keeps the capabilities for that, and
-# the system calls that change users and file owners.
-APACHE_SANDBOX_CHANGES = {
-    "CapabilityBoundingSet": "CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID CAP_CHOWN CAP_KILL",
-    "SystemCallFilter": ["@system-service", "~@resources"],
-    "RemoveIPC": None,
-}
-APACHE_WRITABLE = ["/var/log/apache2", "/var/cache/apache2", "/var/lib/apache2"]
-
-
-def systemd_sandbox(apps, overrides=None, profile="app"):
-    """The sandbox settings ("Key=Value" lines) of a unit.
-
-    profile "app": apps is one application (an app_layouts entry), whose app
-    server the unit runs; "apache": apps is the list of applications that run in
-    Apache's mod_wsgi daemon processes, which share Apache's sandbox. The
-    applications' writable_paths become ReadWritePaths. overrides: a dictionary
-    of settings over these (a list value repeats the setting; null leaves it out).
-    """
-    settings = dict(SANDBOX)
-    if profile == "apache":
-        settings.update(APACHE_SANDBOX_CHANGES)
-        writable = APACHE_WRITABLE + [p for app in apps for p in app["writable_paths"]]
-    elif profile == "app":
-        writable = list(apps["writable_paths"])
-    else:
-        from ansible.errors import AnsibleFilterError
-
-        raise AnsibleFilterError(f"systemd_sandbox: unknown profile {profile!r}; use 'app' or 'apache'.")
-    if writable:
-        # "-": a path that does not exist yet is skipped instead of failing the unit.
-        settings["ReadWritePaths"] = " ".join(f"-{p}" for p in dict.fromkeys(writable))
-    for key, value in (overrides or {}).items():
-        if not isinstance(key, str) or not re.match(r"^[A-Z][A-Za-z]+$", key):
-            from ansible.errors import AnsibleFilterError
-
-            raise AnsibleFilterError(f"systemd_sandbox: {key!r} is not a systemd setting name.")
-        settings[key] = value
-    lines = []
-    for key, value in settings.items():
-        if value is None:
-            continue
-        for one in value if isinstance(value, list) else [value]:
-            if isinstance(one, bool):
-                one = "yes" if one else "no"
-            lines.append(f"{key}={one}")
-    return lines
-
-
 # Mozilla's "intermediate" TLS configuration (version 5.7) for the OpenSSL 3 of
 # Debian 12 and 13: TLS 1.2 and 1.3 only, forward secrecy, AEAD ciphers.
 # https://ssl-config.mozilla.org/ ; "modern": TLS 1.3 only.
@@ -723,10 +537,5 @@ class FilterModule:
             "app_layouts": app_layouts,
             "app_errors": app_errors,
             "env_file_line": env_file_line,
-            "app_release": app_release,
-            "release_prune": release_prune,
-            "pending_releases": pending_releases,
-            "rollback_target": rollback_target,
-            "systemd_sandbox": systemd_sandbox,
             "tls_profile": tls_profile,
         }

@@ -135,3 +135,15 @@ def test_command_line_exit_status(server, capsys):
     answers.append((200, "new"))
     assert health_gate.main(["--url", url, "--host", "h", "--release", "new", "--settle", "0.1", "--pause", "0.02"]) == 0
     assert '"passed": true' in capsys.readouterr().out
+
+
+def test_several_applications_are_asked_side_by_side(server, capsys):
+    url, answers = server
+    answers.append((200, "new"))
+    spec = [{"name": "demo", "url": url, "host": "demo.test", "release": "new"}, {"name": "blog", "url": url, "host": "blog.test", "release": "old"}]
+    import json
+
+    assert health_gate.main(["--spec", json.dumps(spec), "--timeout", "0.5", "--settle", "0.1", "--pause", "0.02"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] is False
+    assert [(a["name"], a["passed"]) for a in report["apps"]] == [("demo", True), ("blog", False)]

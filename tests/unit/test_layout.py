@@ -26,6 +26,8 @@ def test_defaults_and_derived_names():
     assert lay["socket_unit"] == "flaskstack-demo.socket"
     assert lay["site_name"] == "flaskstack-demo.conf"
     assert lay["venv_dir"] == "/srv/flaskstack/demo/current/venv"
+    assert lay["envs_dir"] == "/srv/flaskstack/demo/envs"
+    assert lay["wheelhouse"] is None
     assert lay["static_dir"] == "/srv/flaskstack/demo/current/app/static"
     assert lay["static_url"] == "/static/"
     assert lay["server_names"] == ["demo.localhost"]
@@ -152,37 +154,6 @@ def test_paths_go_through_the_current_release():
     assert lay["health_host"] == "health.example.org"
 
 
-def test_release_id_follows_its_inputs():
-    (lay,) = layout.app_layouts([app()])
-    one = layout.app_release(lay, "a" * 64, {"gunicorn": ["gunicorn==23.0.0"]})
-    assert one == layout.app_release(lay, "a" * 64, {"gunicorn": ["gunicorn==23.0.0"]})
-    assert layout.RELEASE_ID_RE.match(one["id"])
-    assert one["dir"] == f"/srv/flaskstack/demo/releases/{one['id']}"
-    assert one["venv_dir"] == one["dir"] + "/venv"
-    assert one["marker"] == one["dir"] + "/.flaskstack-release"
-    assert one["pip_packages"] == ["gunicorn==23.0.0", "werkzeug"]
-    assert layout.app_release(lay, "b" * 64, {"gunicorn": ["gunicorn==23.0.0"]})["id"] != one["id"]
-    assert layout.app_release(lay, "a" * 64, {"gunicorn": ["gunicorn==23.1.0"]})["id"] != one["id"]
-    (other,) = layout.app_layouts([app(entry_point="demo.wsgi:app")])
-    assert layout.app_release(other, "a" * 64, {"gunicorn": ["gunicorn==23.0.0"]})["id"] != one["id"]
-
-
-def test_release_needs_a_digest():
-    (lay,) = layout.app_layouts([app()])
-    with pytest.raises(Exception, match="no source digest"):
-        layout.app_release(lay, "")
-
-
-def test_prune_keeps_the_newest_finished_and_the_protected():
-    base = "/srv/flaskstack/demo/releases"
-    dirs = [f"{base}/{n}" for n in ("r1", "r2", "r3", "r4", "broken")]
-    markers = [{"path": f"{base}/r{i}/.flaskstack-release", "mtime": 100 + i} for i in range(1, 5)]
-    assert layout.release_prune(dirs, markers, keep=2) == [f"{base}/broken", f"{base}/r1", f"{base}/r2"]
-    # The live and the previous release stay whatever their age.
-    assert layout.release_prune(dirs, markers, keep=2, protect=[f"{base}/r1", None]) == [f"{base}/broken", f"{base}/r2"]
-    assert layout.release_prune(dirs, markers, keep=5) == [f"{base}/broken"]
-
-
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
@@ -194,36 +165,6 @@ def test_prune_keeps_the_newest_finished_and_the_protected():
 )
 def test_release_keys_are_checked(overrides, expected):
     assert any(expected in e for e in layout.app_errors([app(**overrides)])), layout.app_errors([app(**overrides)])
-
-
-def test_prune_counts_each_application_on_its_own():
-    dirs = [f"/srv/flaskstack/{a}/releases/r{i}" for a in ("demo", "blog") for i in (1, 2)]
-    markers = [{"path": f"{d}/.flaskstack-release", "mtime": n} for n, d in enumerate(dirs)]
-    assert layout.release_prune(dirs, markers, keep=1) == [
-        "/srv/flaskstack/blog/releases/r1",
-        "/srv/flaskstack/demo/releases/r1",
-    ]
-
-
-def test_release_digest_from_a_dictionary():
-    (lay,) = layout.app_layouts([app()])
-    assert layout.app_release(lay, {"demo": "c" * 64})["source_digest"] == "c" * 64
-    assert layout.app_release(lay, {"demo": "c" * 64})["app"]["name"] == "demo"
-
-
-def _link(target):
-    return {"stat": {"exists": bool(target), "lnk_target": target}} if target else {"stat": {"exists": False}}
-
-
-def test_rollback_goes_to_the_previous_release_or_the_named_one():
-    (lay,) = layout.app_layouts([app()])
-    back = layout.rollback_target([lay, [_link("releases/aaaaaaaaaaaa"), _link("releases/bbbbbbbbbbbb")]])
-    assert (back["id"], back["live"], back["same"]) == ("bbbbbbbbbbbb", "aaaaaaaaaaaa", False)
-    named = layout.rollback_target([lay, [_link("releases/aaaaaaaaaaaa"), _link(None)]], "cccccccccccc")
-    assert named["id"] == "cccccccccccc"
-    assert layout.rollback_target([lay, [_link("releases/aaaaaaaaaaaa"), _link(None)]])["id"] == ""
-    with pytest.raises(Exception, match="is not a release id"):
-        layout.rollback_target([lay, [_link("releases/aaaaaaaaaaaa"), _link(None)]], "../../etc")
 
 
 def test_reload_command_per_app_server():

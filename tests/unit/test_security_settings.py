@@ -2,6 +2,7 @@
 security headers, the writable paths and the systemd sandbox."""
 
 import pytest
+from ansible_collections.flaskstack.deploy.plugins.module_utils import sandbox
 from test_layout import app, layout
 
 
@@ -91,7 +92,7 @@ def test_writable_paths_are_the_shared_dirs_and_the_given_paths():
 
 
 def test_the_app_sandbox():
-    lines = layout.systemd_sandbox(one(shared_dirs=["instance"]))
+    lines = sandbox.systemd_sandbox(one(shared_dirs=["instance"]))
     assert "NoNewPrivileges=yes" in lines
     assert "ProtectSystem=strict" in lines
     assert "CapabilityBoundingSet=" in lines
@@ -100,30 +101,30 @@ def test_the_app_sandbox():
         "SystemCallFilter=@system-service",
         "SystemCallFilter=~@privileged @resources",
     ]
-    assert not any(line.startswith("ReadWritePaths") for line in layout.systemd_sandbox(one()))
+    assert not any(line.startswith("ReadWritePaths") for line in sandbox.systemd_sandbox(one()))
 
 
 def test_sandbox_overrides_add_change_and_remove_settings():
-    lines = layout.systemd_sandbox(one(), {"PrivateUsers": True, "MemoryDenyWriteExecute": None, "UMask": "0077"})
+    lines = sandbox.systemd_sandbox(one(), {"PrivateUsers": True, "MemoryDenyWriteExecute": None, "UMask": "0077"})
     assert "PrivateUsers=yes" in lines
     assert not any(line.startswith("MemoryDenyWriteExecute") for line in lines)
     assert "UMask=0077" in lines and "UMask=0027" not in lines
     with pytest.raises(Exception, match="not a systemd setting name"):
-        layout.systemd_sandbox(one(), {"bad name": "x"})
+        sandbox.systemd_sandbox(one(), {"bad name": "x"})
 
 
 def test_the_apache_sandbox_keeps_what_apache_needs_and_the_apps_paths():
     apps = layout.app_layouts(
         [app(shared_dirs=["instance"]), app(name="blog", writable_paths=["/var/lib/blog"])], app_server="mod_wsgi", web_server="apache"
     )
-    lines = layout.systemd_sandbox(apps, profile="apache")
+    lines = sandbox.systemd_sandbox(apps, profile="apache")
     caps = next(line for line in lines if line.startswith("CapabilityBoundingSet="))
     assert set(caps.split("=", 1)[1].split()) == {"CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_KILL"}
     rw = next(line for line in lines if line.startswith("ReadWritePaths=")).split("=", 1)[1].split()
     assert "-/var/log/apache2" in rw and "-/srv/flaskstack/demo/shared/instance" in rw and "-/var/lib/blog" in rw
     assert "SystemCallFilter=~@resources" in lines
     with pytest.raises(Exception, match="unknown profile"):
-        layout.systemd_sandbox(apps, profile="nope")
+        sandbox.systemd_sandbox(apps, profile="nope")
 
 
 def test_tls_profiles():

@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """The health gate of a deploy: run on the host after a switch.
 
-Asks URL (with a Host header, and for https that name in TLS's SNI, so that
-the web server picks the application's certificate) until, for SETTLE seconds in a row, every answer
-is a 200 that names RELEASE in its X-Flaskstack-Release header; any other
-answer starts the count again. Gives up after TIMEOUT seconds. Prints one JSON
-line (what it saw) and exits 0 on success, 1 when the time ran out.
+For each application (--spec, a JSON list of {name, url, host, release}, or
+one with --url, --host and --release), asks URL (with a Host header, and for
+https that name in TLS's SNI, so that the web server picks the application's
+certificate) until, for SETTLE seconds in a row, every answer is a 200 that
+names RELEASE in its X-Flaskstack-Release header; any other answer starts the
+count again. Gives up after TIMEOUT seconds. The applications are asked side
+by side. Prints one JSON line (what it saw: "passed" and, per application,
+"apps") and exits 0 when every application passed, 1 otherwise.
 Only Python's standard library: it runs with the host's own python3.
 """
 
@@ -15,6 +18,7 @@ import json
 import socket
 import ssl
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -80,18 +84,40 @@ def gate(url, host, release, timeout=60.0, settle=3.0, pause=0.2, clock=time.mon
         sleep(pause)
 
 
+def gate_all(targets, timeout=60.0, settle=3.0, pause=0.2):
+    """gate() for every target ({name, url, host, release}) side by side; (passed, reports)."""
+    reports = [None] * len(targets)
+
+    def one(index):
+        target = targets[index]
+        passed, report = gate(target["url"], target["host"], target["release"], timeout, settle, pause)
+        reports[index] = dict(report, name=target.get("name", target["host"]), passed=passed)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(targets))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return all(r["passed"] for r in reports), reports
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--host", required=True)
-    parser.add_argument("--release", required=True)
+    parser.add_argument("--spec", help="a JSON list of {name, url, host, release}")
+    parser.add_argument("--url")
+    parser.add_argument("--host")
+    parser.add_argument("--release")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--settle", type=float, default=3.0)
     parser.add_argument("--pause", type=float, default=0.2)
     args = parser.parse_args(argv)
-    passed, report = gate(args.url, args.host, args.release, args.timeout, args.settle, args.pause)
-    report["passed"] = passed
-    print(json.dumps(report))
+    targets = json.loads(args.spec) if args.spec else []
+    if args.url:
+        targets.append({"name": args.host, "url": args.url, "host": args.host, "release": args.release})
+    if not targets or not all(t.get("url") and t.get("host") and t.get("release") for t in targets):
+        parser.error("give --spec, or --url, --host and --release")
+    passed, reports = gate_all(targets, args.timeout, args.settle, args.pause)
+    print(json.dumps({"passed": passed, "apps": reports}))
     return 0 if passed else 1
 
 

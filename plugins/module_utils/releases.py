@@ -1,0 +1,397 @@
+# Copyright: contributors to flaskstack.deploy
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Releases and their dependency environments: what names them, what they
+contain, what may be removed.
+
+A release is /srv/flaskstack/NAME/releases/ID: the code, the WSGI entry point,
+and "venv", a link to the dependency environment /srv/flaskstack/NAME/envs/ENV
+(a virtualenv). ENV is a digest of what decides the environment's contents (the
+requirements files' text, the extra packages, the app server's packages, the
+Python version, where the packages come from), so releases whose dependencies
+are the same share one environment, and a release that changes only its code
+builds none. ID is a digest of the code and of ENV.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+
+# Bump when what a release or an environment contains changes for the same
+# inputs (the WSGI entry point template, the layout), so that the next deploy
+# builds new ones.
+RELEASE_FORMAT = 2
+ENV_FORMAT = 1
+RELEASE_MARKER = ".flaskstack-release"
+ENV_MARKER = ".flaskstack-env"
+ID_RE = re.compile(r"^[0-9a-f]{12}$")
+
+# Lines of a requirements file that name another file, relative to it.
+_INCLUDE_RE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
+# Lines that install from the local file system: the environment then depends
+# on the code itself, not only on the requirements' text.
+_LOCAL_RE = re.compile(
+    r"^\s*(?:(?:-e|--editable)(?:\s+|=)(?!\w+\+)|(?:-f|--find-links)(?:\s+|=)(?!\w+://)|\.|/|~|file:)"
+    r"|@\s*file:"
+)
+
+
+def _id(inputs):
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def requirements_digest(read, path):
+    """The digest of a requirements file and of every file it includes (-r, -c).
+
+    read(path) returns a file's text, or None when it does not exist. Returns
+    {"digest", "files" (the files read, in order), "local" (whether a line
+    installs from the local file system, so that the environment depends on
+    the code), "missing" (included files that do not exist), "exists" (whether
+    the file itself does)}. A file that does
+    not exist counts as empty: an application may have no requirements file.
+    """
+    digest = hashlib.sha256()
+    files, missing, local = [], [], False
+    exists = read(path) is not None
+    pending = [path]
+    while pending:
+        current = pending.pop(0)
+        if current in files:
+            continue
+        text = read(current)
+        files.append(current)
+        if text is None:
+            if current != path:
+                missing.append(current)
+            digest.update(b"-\0" + current.encode() + b"\0")
+            continue
+        digest.update(b"F\0" + posixpath.basename(current).encode() + b"\0" + hashlib.sha256(text.encode()).digest())
+        for line in text.splitlines():
+            line = line.split(" #", 1)[0].strip()
+            if not line or line.startswith("#"):
+                continue
+            include = _INCLUDE_RE.match(line)
+            if include:
+                target = include.group(1)
+                if "://" in target:
+                    continue
+                pending.append(posixpath.normpath(posixpath.join(posixpath.dirname(current), target)))
+            elif _LOCAL_RE.search(line):
+                local = True
+    return {"digest": digest.hexdigest(), "files": files, "local": local, "missing": missing, "exists": exists}
+
+
+def read_text(path):
+    """read() for requirements_digest on this machine's file system."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def env_packages(app, server_packages=None):
+    """The packages installed into an application's environment besides its
+    requirements file: its own, its app server's, Werkzeug for ProxyFix."""
+    packages = list(app["packages"]) + list((server_packages or {}).get(app["app_server"], []))
+    if app["trusted_proxies"] > 0:
+        packages.append("werkzeug")
+    return packages
+
+
+def env_id(app, requirements, python_version, server_packages=None, source_digest="", wheelhouse_digest="", index_url=""):
+    """The id of the dependency environment an application's release needs.
+
+    requirements: what requirements_digest returned for the release's
+    requirements file. python_version: the host's ("3.11.2"); only the major
+    and minor version count, as a virtualenv follows Debian's point releases.
+    The code's digest counts only when the requirements install from the local
+    file system.
+    """
+    inputs = {
+        "format": ENV_FORMAT,
+        "requirements": app["requirements"],
+        "requirements_digest": requirements["digest"],
+        "packages": env_packages(app, server_packages),
+        "python": ".".join(str(python_version).split(".")[:2]),
+        "source": source_digest if requirements.get("local") else "",
+        "wheelhouse": wheelhouse_digest or "",
+        "index_url": index_url or "",
+    }
+    return _id(inputs)
+
+
+def release_id(app, source_digest, environment):
+    """The id of a release: the code and its environment, and the few settings
+    that are baked into its files (the entry point, the health path, ProxyFix,
+    the shared directories)."""
+    return _id(
+        {
+            "format": RELEASE_FORMAT,
+            "name": app["name"],
+            "health_path": app["health_path"],
+            "source": source_digest,
+            "entry_point": app["entry_point"],
+            "app_server": app["app_server"],
+            "env": environment,
+            "trusted_proxies": app["trusted_proxies"],
+            "shared_dirs": app["shared_dirs"],
+        }
+    )
+
+
+def release(app, source_digest, environment, server_packages=None):
+    """Everything about one new release of an application: its id, paths,
+    environment and what goes into it."""
+    if not isinstance(source_digest, str) or not source_digest:
+        raise ValueError(f"{app.get('name')}: no source digest to name a release after.")
+    rid = release_id(app, source_digest, environment)
+    release_dir = f"{app['releases_dir']}/{rid}"
+    env_dir = f"{app['envs_dir']}/{environment}"
+    return {
+        "name": app["name"],
+        "app": app,
+        "id": rid,
+        "source_digest": source_digest,
+        "dir": release_dir,
+        "code_dir": f"{release_dir}/app",
+        "venv_dir": f"{release_dir}/venv",
+        "wsgi_dir": f"{release_dir}/wsgi",
+        "wsgi_file": f"{release_dir}/wsgi/{app['wsgi_module']}.py",
+        "marker": f"{release_dir}/{RELEASE_MARKER}",
+        "env_id": environment,
+        "env_dir": env_dir,
+        # The link "venv" in the release, relative, so that the tree reads the same anywhere.
+        "env_link": f"../../envs/{environment}",
+        "env_marker": f"{env_dir}/{ENV_MARKER}",
+        "pip_packages": env_packages(app, server_packages),
+    }
+
+
+def pending(releases, live):
+    """The releases that must go live: those of applications that have a live
+    release (live: name -> release id) other than this one."""
+    return [r for r in releases if live.get(r["name"]) and live.get(r["name"]) != r["id"]]
+
+
+def _parent(path):
+    return path.rstrip("/").rsplit("/", 1)[0]
+
+
+def prune(release_dirs, markers, keep=5, protect=(), new=()):
+    """The release directories to remove: unfinished ones, and finished ones
+    beyond the newest `keep` of each application (by the time they were
+    finished); never one in protect, and never one of `new` (releases just
+    built, which count as the newest).
+
+    release_dirs: paths of the directories under releases/; markers: the marker
+    files found in them, dictionaries with "path" and "mtime".
+    """
+    protected = {p.rstrip("/") for p in list(protect) + list(new) if p}
+    finished = {}
+    for marker in markers:
+        finished[_parent(marker["path"])] = marker["mtime"]
+    newest_time = max(finished.values(), default=0) + 1
+    for path in new:
+        finished[path.rstrip("/")] = newest_time
+    kept = set()
+    for parent in {_parent(d) for d in finished}:
+        siblings = [d for d in finished if _parent(d) == parent]
+        newest = sorted(siblings, key=lambda d: (finished[d], d), reverse=True)
+        kept.update(newest[: max(int(keep), 1)])
+    return sorted(d.rstrip("/") for d in release_dirs if d.rstrip("/") not in protected and d.rstrip("/") not in kept)
+
+
+def prune_envs(env_dirs, used, building=()):
+    """The environment directories no release uses any more (used: the link
+    targets or directories of the releases that stay), except those being built."""
+    keep = {posixpath.basename(p.rstrip("/")) for p in list(used) + list(building) if p}
+    return sorted(d.rstrip("/") for d in env_dirs if posixpath.basename(d.rstrip("/")) not in keep)
+
+
+def rollback_target(app, current, previous, release_id_=""):
+    """Where rollback.yml takes one application: current and previous are the
+    link targets (or "") of its links; release_id_ an optional release to go to.
+    Returns {name, app, id, live, same}."""
+    if release_id_ and not ID_RE.match(str(release_id_)):
+        raise ValueError(
+            f"app_rollback_to: {release_id_!r} is not a release id (12 hexadecimal digits, the name of a"
+            f" directory under {app['releases_dir']})."
+        )
+
+    def target(link):
+        return (link or "").rstrip("/").rsplit("/", 1)[-1]
+
+    live = target(current)
+    wanted = release_id_ or target(previous)
+    return {
+        "name": app["name"],
+        "app": app,
+        "id": wanted,
+        "live": live,
+        "same": wanted == live,
+        "marker": f"{app['releases_dir']}/{wanted}/{RELEASE_MARKER}" if wanted else "",
+    }
+
+
+def rollback_step(target):
+    """The switch a rollback makes: {name, app, release, from}."""
+    return {"name": target["name"], "app": target["app"], "release": target["id"], "from": target["live"]}
+
+
+
+def env_build_item(release, wheelhouse=False):
+    """The run_steps item that builds a release's dependency environment: a
+    virtualenv (pip's settings, pip.conf, are in its directory already), the
+    packages, pip check; marked finished when all passed, removed when not."""
+    env_dir = release["env_dir"]
+    pip = f"{env_dir}/bin/pip"
+    install = [pip, "install", "--no-input"]
+    if wheelhouse:
+        install += ["--no-index", "--find-links", f"{env_dir}/wheelhouse"]
+    if release.get("requirements_exist", True):
+        install += ["--requirement", f"{release['code_dir']}/{release['app']['requirements']}"]
+    install += list(release["pip_packages"])
+    steps = [
+        {"step": "venv", "argv": ["python3", "-m", "venv", env_dir]},
+        {"step": "pip install", "argv": install},
+        {"step": "pip check", "argv": [pip, "check"]},
+    ]
+    if wheelhouse:
+        steps.append({"step": "remove the wheelhouse", "argv": ["rm", "-rf", "--", f"{env_dir}/wheelhouse"]})
+    marker = {
+        "env": release["env_id"],
+        "app": release["name"],
+        "requirements": release["app"]["requirements"],
+        "packages": release["pip_packages"],
+        "wheelhouse": bool(wheelhouse),
+    }
+    return {
+        "name": release["name"],
+        "id": release["id"],
+        "group": "env",
+        "steps": steps,
+        "marker": release["env_marker"],
+        "marker_content": json.dumps(marker, indent=1, sort_keys=True) + "\n",
+        "remove_on_failure": env_dir,
+    }
+
+
+def check_item(release, run_as_app):
+    """The run_steps item that checks a new release before it gets traffic: an
+    import of its WSGI entry point and the application's test_command, each
+    run by run_as_app (the systemd-run prefix of sandbox.run_as_app); marked
+    finished when both passed."""
+    steps = [{"step": "import", "argv": run_as_app + [f"{release['venv_dir']}/bin/python", "-c", f"import {release['app']['wsgi_module']}"]}]
+    if release["app"].get("test_command"):
+        steps.append({"step": "test", "argv": run_as_app + ["/bin/sh", "-c", release["app"]["test_command"]]})
+    marker = {"release": release["id"], "app": release["name"], "source": release["source_digest"], "env": release["env_id"]}
+    return {
+        "name": release["name"],
+        "id": release["id"],
+        "group": "release",
+        "steps": steps,
+        "marker": release["marker"],
+        "marker_content": json.dumps(marker, indent=1, sort_keys=True) + "\n",
+    }
+
+
+def _what(release, step):
+    if step == "import":
+        return f"the import of its WSGI entry point {release['app']['entry_point']}"
+    if step == "test":
+        return f"its test command ({release['app'].get('test_command') or ''})"
+    if step == "pip check":
+        return "pip check"
+    return f"its dependency environment ({step})"
+
+
+def failure_messages(results, releases, live):
+    """The messages for the run_steps results that failed: which release, which
+    check, its last line and the full output, and what keeps serving."""
+    by_name = {r["name"]: r for r in releases}
+    messages = []
+    for result in results or []:
+        if result.get("passed", True) or result.get("name") not in by_name:
+            continue
+        release = by_name[result["name"]]
+        output = "\n".join(x for x in ((result.get("stdout") or "").strip(), (result.get("stderr") or "").strip()) if x)
+        last = output.splitlines()[-1] if output else ""
+        serving = f"release {live[release['name']]} keeps serving" if live.get(release["name"]) else "no release was live yet"
+        messages.append(
+            f"{release['name']}: the new release {release['id']} failed {_what(release, result.get('failed_step'))}"
+            f" (exit {result.get('rc')}): {last} -- nothing was switched: {serving}. Full output: {output}"
+        )
+    return messages
+
+
+def switch_step(release, live):
+    """One application's switch, from a release entry: {name, app, release
+    (the one to go live), from (the one live now, or "")}."""
+    return {"name": release["name"], "app": release["app"], "release": release["id"], "from": (live or {}).get(release["name"], "")}
+
+
+def switch_back(step):
+    """The way back of a switch: the same application, from its new release to the one it came from."""
+    return {"name": step["name"], "app": step["app"], "release": step["from"], "from": step["release"]}
+
+
+def gate_reports(result):
+    """The health gate's report per application name, from the result of the
+    task that ran it (its JSON line on stdout), or {} when it did not run."""
+    text = ((result or {}).get("stdout") or "").strip()
+    if not text:
+        return {}
+    try:
+        data = json.loads(text.splitlines()[-1])
+    except ValueError:
+        return {}
+    return {r.get("name"): r for r in data.get("apps", [])}
+
+
+def failed_switches(steps, result):
+    """The switches that must go back: those whose release did not pass the
+    gate, or all of them when the gate did not report (the switch itself failed)."""
+    reports = gate_reports(result)
+    if not reports:
+        return list(steps)
+    return [s for s in steps if not reports.get(s["name"], {}).get("passed")]
+
+
+def _said(report):
+    if not report:
+        return "none"
+    text = f"{report.get('last_status') or 'none'} from release {report.get('last_release') or 'unknown'}"
+    if report.get("last_error"):
+        text += f", {report['last_error']}"
+    return text
+
+
+def switch_failures(back, result, result_back, timeout, failure=None):
+    """What the play says when switches failed: for each application that went
+    back, what its new release answered, and whether the old one is healthy again."""
+    went, came = gate_reports(result), gate_reports(result_back)
+    messages = []
+    for step in back:
+        app = step["app"]
+        head = (
+            f"{step['name']}: release {step['release']} went live but did not pass its health check"
+            f" (GET {app['health_url']}, Host {app['health_host']}, for {timeout} s; last answer: {_said(went.get(step['name']))})."
+            if went
+            else f"{step['name']}: switching to release {step['release']} failed: {(failure or {}).get('msg', 'see the task above')}."
+        )
+        if not step["from"]:
+            tail = "There was no earlier release to roll back to."
+        elif came.get(step["name"], {}).get("passed"):
+            tail = f"Rolled back: release {step['from']} is live again and healthy."
+        else:
+            tail = (
+                f"Rolled back to release {step['from']}, but it does not answer its health check either"
+                f" (last answer: {_said(came.get(step['name']))}): look at the app server's journal."
+            )
+        messages.append(f"{head} {tail}")
+    if not messages:
+        messages.append(f"Switching failed after the health gate passed: {(failure or {}).get('msg', 'see the task above')}.")
+    return messages
