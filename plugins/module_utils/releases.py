@@ -305,7 +305,7 @@ def _what(release, step):
         return f"its test command ({release['app'].get('test_command') or ''})"
     if step == "pip check":
         return "pip check"
-    return f"its dependency environment ({step})"
+    return f"the build of its dependency environment ({step})"
 
 
 def failure_messages(results, releases, live):

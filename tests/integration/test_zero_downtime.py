@@ -112,6 +112,10 @@ def test_deploy_v2_drops_no_request(host, demo, variants):
     ), load.result["slow"]
     assert version_of(host, demo) == "2.0.0"
     assert host.file(demo["previous_link"]).linked_to.endswith("/" + before)
+    # Only the code changed: the new release uses the environment of the old one.
+    after = live_release(host, demo)
+    assert after != before
+    assert host.file(f"{demo['releases_dir']}/{after}/venv").linked_to == host.file(f"{demo['releases_dir']}/{before}/venv").linked_to
     if shared:
         assert host.file(keep).content_string == "kept\n"
 
@@ -188,3 +192,8 @@ def test_deploy_that_changes_nothing_changes_nothing(host, apps):
         assert set(after) <= set(releases[app["name"]]), (releases, after)
         for release in after:
             assert host.file(f"{app['releases_dir']}/{release}/.flaskstack-release").exists
+        # Every environment is finished and used by a release that stays.
+        used = {host.file(f"{app['releases_dir']}/{r}/venv").linked_to.rsplit("/", 1)[-1] for r in after}
+        for env in host.file(app["envs_dir"]).listdir():
+            assert env in used, (env, used)
+            assert host.file(f"{app['envs_dir']}/{env}/.flaskstack-env").exists

@@ -149,10 +149,11 @@ def test_the_code_is_owned_by_root_and_not_writable_by_the_app(host, apps, raw_a
             if path.is_file() and "__pycache__" not in path.parts:
                 relative = path.relative_to(source)
                 assert host.file(f"{app['code_dir']}/{relative}").sha256sum == hashlib.sha256(path.read_bytes()).hexdigest()
+        # -H: the release's venv is a link to its environment; look inside it.
         for directory in (app["code_dir"], app["wsgi_dir"], app["venv_dir"]):
-            not_root = host.check_output(f"find {directory} \\( ! -user root -o ! -group root \\) -print")
+            not_root = host.check_output(f"find -H {directory} \\( ! -user root -o ! -group root \\) -print")
             assert not_root == "", f"not owned by root:root in {directory}:\n{not_root}"
-            writable = host.run(as_user(app["user"], f"find {directory} -writable -print"))
+            writable = host.run(as_user(app["user"], f"find -H {directory} -writable -print"))
             assert writable.rc == 0, writable.stderr
             assert writable.stdout.strip() == "", f"{app['user']} can write:\n{writable.stdout}"
         probe = host.run(as_user(app["user"], f"touch {app['code_dir']}/probe"))
@@ -176,3 +177,22 @@ def test_the_first_release_is_live_and_finished(host, apps):
         assert release.startswith(app["releases_dir"] + "/")
         assert host.file(f"{release}/.flaskstack-release").exists
         assert host.file(app["releases_dir"]).listdir() == [release.rsplit("/", 1)[-1]]
+
+
+def test_the_release_uses_an_environment_built_from_the_wheelhouse(host, apps, raw_apps):
+    for app, raw in zip(apps, raw_apps):
+        release = host.file(app["current_link"]).linked_to
+        venv = host.file(f"{release}/venv")
+        assert venv.is_symlink and venv.linked_to.startswith(app["envs_dir"] + "/")
+        env = venv.linked_to
+        marker = json.loads(host.file(f"{env}/.flaskstack-env").content_string)
+        assert marker["env"] == env.rsplit("/", 1)[-1]
+        if raw.get("wheelhouse"):
+            # pip had no index to reach (the scenario's index answers nothing): every
+            # package came from the wheelhouse, which is gone once the environment is built.
+            assert marker["wheelhouse"] is True
+            assert not host.file(f"{env}/wheelhouse").exists
+            for wheel in pathlib.Path(raw["wheelhouse"]).glob("gunicorn-*.whl"):
+                version = wheel.name.split("-")[1]
+                code = "import importlib.metadata as m; print(m.version('gunicorn'))"
+                assert host.check_output(f"{env}/bin/python -c {shlex.quote(code)}") == version
