@@ -299,3 +299,31 @@ def link_target(state, path):
     """The target of a link stack_info saw, or ""."""
     info = ((state or {}).get("paths") or {}).get(path) or {}
     return info.get("target", "") if info.get("type") == "link" else ""
+
+
+def on_host(items, state, key, present=True):
+    """The items (dictionaries) whose path item[key] exists on the host (or, with present false, does not)."""
+    return [item for item in items if exists(state, item[key]) == bool(present)]
+
+
+def globbed(state, patterns):
+    """The paths stack_info found for glob patterns (one or a list), each its
+    description with "path" added, sorted by path."""
+    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    found = (state or {}).get("globs") or {}
+    paths = (state or {}).get("paths") or {}
+    names = sorted({p for pattern in patterns for p in found.get(pattern, [])})
+    return [dict(paths.get(p, {}), path=p) for p in names]
+
+
+def resolved_links(state, links):
+    """The absolute paths the links point at (a relative target joined to the
+    link's directory), for the links stack_info found."""
+    import posixpath
+
+    out = []
+    for link in links:
+        target = link_target(state, link)
+        if target:
+            out.append(posixpath.normpath(posixpath.join(posixpath.dirname(link), target)))
+    return out

@@ -38,6 +38,10 @@ _LOCAL_RE = re.compile(
 )
 
 
+class ReleaseError(ValueError):
+    """A release that cannot be named, or a rollback to a release that cannot exist."""
+
+
 def _id(inputs):
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -146,7 +150,7 @@ def release(app, source_digest, environment, server_packages=None):
     """Everything about one new release of an application: its id, paths,
     environment and what goes into it."""
     if not isinstance(source_digest, str) or not source_digest:
-        raise ValueError(f"{app.get('name')}: no source digest to name a release after.")
+        raise ReleaseError(f"{app.get('name')}: no source digest to name a release after.")
     rid = release_id(app, source_digest, environment)
     release_dir = f"{app['releases_dir']}/{rid}"
     env_dir = f"{app['envs_dir']}/{environment}"
@@ -168,6 +172,23 @@ def release(app, source_digest, environment, server_packages=None):
         "env_marker": f"{env_dir}/{ENV_MARKER}",
         "pip_packages": env_packages(app, server_packages),
     }
+
+
+def app_release(app, digests, requirements, python_version, server_packages=None, wheelhouses=None, index_url=""):
+    """The new release of an application (an app_layouts entry), named after its
+    inputs. digests: name -> the code's digest; requirements: name -> what
+    requirements_digest found; wheelhouses: name -> the wheelhouse's digest."""
+    name = app["name"]
+    found = (requirements or {}).get(name)
+    if found is None:
+        raise ReleaseError(f"{name}: no digest of its requirements to name its environment after.")
+    source = (digests or {}).get(name)
+    wheelhouse = (wheelhouses or {}).get(name, "")
+    environment = env_id(app, found, python_version, server_packages, source or "", wheelhouse, index_url)
+    out = release(app, source, environment, server_packages)
+    out["requirements_exist"] = bool(found.get("exists", True))
+    out["wheelhouse"] = bool(wheelhouse)
+    return out
 
 
 def pending(releases, live):
@@ -216,7 +237,7 @@ def rollback_target(app, current, previous, release_id_=""):
     link targets (or "") of its links; release_id_ an optional release to go to.
     Returns {name, app, id, live, same}."""
     if release_id_ and not ID_RE.match(str(release_id_)):
-        raise ValueError(
+        raise ReleaseError(
             f"app_rollback_to: {release_id_!r} is not a release id (12 hexadecimal digits, the name of a"
             f" directory under {app['releases_dir']})."
         )
@@ -279,12 +300,26 @@ def env_build_item(release, wheelhouse=False):
     }
 
 
+# The probe's exit statuses (roles/app/files/flaskstack_probe.py).
+PROBE = "flaskstack_probe.py"
+PROBE_IMPORT_FAILED = 10
+PROBE_UNHEALTHY = 11
+
+
 def check_item(release, run_as_app):
-    """The run_steps item that checks a new release before it gets traffic: an
-    import of its WSGI entry point and the application's test_command, each
-    run by run_as_app (the systemd-run prefix of sandbox.run_as_app); marked
-    finished when both passed."""
-    steps = [{"step": "import", "argv": run_as_app + [f"{release['venv_dir']}/bin/python", "-c", f"import {release['app']['wsgi_module']}"]}]
+    """The run_steps item that checks a new release before it gets traffic,
+    each command run by run_as_app (the systemd-run prefix of
+    sandbox.run_as_app): the probe, which imports the WSGI entry point and asks
+    it in-process for the health path as the web server would (no traffic
+    reaches the release), then the application's test_command; marked finished
+    when both passed."""
+    app = release["app"]
+    probe = [
+        f"{release['venv_dir']}/bin/python", f"{release['wsgi_dir']}/{PROBE}",
+        "--module", app["wsgi_module"], "--path", app["health_path"], "--host", app["health_host"],
+        "--scheme", "https" if app["tls"] else "http", "--prefix", app["forwarded_prefix"], "--release", release["id"],
+    ]  # fmt: skip
+    steps = [{"step": "probe", "argv": run_as_app + probe}]
     if release["app"].get("test_command"):
         steps.append({"step": "test", "argv": run_as_app + ["/bin/sh", "-c", release["app"]["test_command"]]})
     marker = {"release": release["id"], "app": release["name"], "source": release["source_digest"], "env": release["env_id"]}
@@ -298,9 +333,11 @@ def check_item(release, run_as_app):
     }
 
 
-def _what(release, step):
-    if step == "import":
+def _what(release, step, rc=None):
+    if step == "import" or (step == "probe" and rc != PROBE_UNHEALTHY):
         return f"the import of its WSGI entry point {release['app']['entry_point']}"
+    if step == "probe":
+        return f"its health check before any traffic (GET {release['app']['url_prefix'].rstrip('/')}{release['app']['health_path']} in-process)"
     if step == "test":
         return f"its test command ({release['app'].get('test_command') or ''})"
     if step == "pip check":
@@ -321,7 +358,7 @@ def failure_messages(results, releases, live):
         last = output.splitlines()[-1] if output else ""
         serving = f"release {live[release['name']]} keeps serving" if live.get(release["name"]) else "no release was live yet"
         messages.append(
-            f"{release['name']}: the new release {release['id']} failed {_what(release, result.get('failed_step'))}"
+            f"{release['name']}: the new release {release['id']} failed {_what(release, result.get('failed_step'), result.get('rc'))}"
             f" (exit {result.get('rc')}): {last} -- nothing was switched: {serving}. Full output: {output}"
         )
     return messages
@@ -333,9 +370,15 @@ def switch_step(release, live):
     return {"name": release["name"], "app": release["app"], "release": release["id"], "from": (live or {}).get(release["name"], "")}
 
 
-def switch_back(step):
-    """The way back of a switch: the same application, from its new release to the one it came from."""
-    return {"name": step["name"], "app": step["app"], "release": step["from"], "from": step["release"]}
+def health_spec(steps, which="release"):
+    """What the health gate asks, per switch: the application's health URL and
+    host, and the release that must answer (which: "release", the new one, or
+    "from", the one it came from)."""
+    return [
+        {"name": s["name"], "url": s["app"]["health_url"], "host": s["app"]["health_host"], "release": s[which]}
+        for s in steps
+        if s[which]
+    ]
 
 
 def gate_reports(result):

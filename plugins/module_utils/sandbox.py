@@ -12,7 +12,7 @@ class SandboxError(ValueError):
 
 
 # systemd's sandbox for an app server's unit: what the application may see and
-# do. "systemd-analyze security" rated the Gunicorn unit with these settings 1.2
+# do. "systemd-analyze security" rated an app server's unit with these settings 1.2
 # (OK) on Debian 12; without them 8.7 (EXPOSED). PrivateUsers is left out: it fails in
 # containers ("Failed to set up user namespacing"); on a VM add it through the
 # overrides.
@@ -48,7 +48,7 @@ SANDBOX = {
     # killing the process.
     "SystemCallErrorNumber": "EPERM",
 }
-# Apache runs as root and starts its children (and mod_wsgi's daemon processes)
+# Apache runs as root and starts its children (and the daemon processes of the applications it hosts)
 # as other users on privileged ports: it keeps the capabilities for that, and
 # the system calls that change users and file owners.
 APACHE_SANDBOX_CHANGES = {
@@ -64,7 +64,7 @@ def systemd_sandbox(apps, overrides=None, profile="app"):
 
     profile "app": apps is one application (an app_layouts entry), whose app
     server the unit runs; "apache": apps is the list of applications that run in
-    Apache's mod_wsgi daemon processes, which share Apache's sandbox. The
+    Apache's daemon processes, which share Apache's sandbox. The
     applications' writable_paths become ReadWritePaths. overrides: a dictionary
     of settings over these (a list value repeats the setting; null leaves it out).
     """

@@ -147,3 +147,18 @@ def test_several_applications_are_asked_side_by_side(server, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["passed"] is False
     assert [(a["name"], a["passed"]) for a in report["apps"]] == [("demo", True), ("blog", False)]
+
+
+def test_a_release_that_answers_unhealthy_is_given_up_at_once(server):
+    url, answers = server
+    answers.append((503, "new"))
+    passed, report = health_gate.gate(url, "demo.test", "new", timeout=30, settle=1, pause=0.02, fail_after=3)
+    assert not passed and report["failed_fast"] and report["requests"] == 3
+    assert report["seconds"] < 5
+
+
+def test_old_answers_and_refusals_do_not_count_as_the_new_release_failing(server):
+    url, answers = server
+    answers.extend([(503, "old")] * 5 + [(502, None)] * 5 + [(200, "new")])
+    passed, report = health_gate.gate(url, "demo.test", "new", timeout=10, settle=0.2, pause=0.01, fail_after=3)
+    assert passed, report

@@ -1,15 +1,7 @@
 """Unit tests for the layout filters: derived names and input checks."""
 
-import importlib.util
-import pathlib
-
 import pytest
-
-_SPEC = importlib.util.spec_from_file_location(
-    "flaskstack_layout", pathlib.Path(__file__).resolve().parents[2] / "plugins" / "filter" / "layout.py"
-)
-layout = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(layout)
+from ansible_collections.flaskstack.deploy.plugins.module_utils import layout, schema, settings
 
 
 def app(**overrides):
@@ -90,7 +82,7 @@ def test_two_apps_get_their_own_names():
     ],
 )
 def test_bad_input_is_named(apps, kwargs, expected):
-    errors = layout.app_errors(apps, **kwargs)
+    errors = schema.app_errors(apps, **kwargs)
     assert any(expected in e for e in errors), errors
 
 
@@ -99,7 +91,7 @@ def test_bad_input_is_named(apps, kwargs, expected):
     [("gunicorn", "nginx"), ("gunicorn", "apache"), ("uwsgi", "nginx"), ("uwsgi", "apache"), ("mod_wsgi", "apache")],
 )
 def test_every_supported_pairing_is_accepted(app_server, web_server):
-    assert layout.app_errors([app()], app_server=app_server, web_server=web_server) == []
+    assert schema.app_errors([app()], app_server=app_server, web_server=web_server) == []
 
 
 def test_mod_wsgi_apps_live_inside_apache():
@@ -117,12 +109,12 @@ def test_an_app_can_choose_its_own_app_server():
 
 
 def test_valid_input_has_no_errors():
-    assert layout.app_errors([app(), app(name="blog", source={"git": "https://example.test/b.git", "version": "v1"})]) == []
+    assert schema.app_errors([app(), app(name="blog", source={"git": "https://example.test/b.git", "version": "v1"})]) == []
 
 
 def test_app_layouts_raises_on_invalid_input():
     ansible_errors = pytest.importorskip("ansible.errors")
-    with pytest.raises(ansible_errors.AnsibleFilterError, match="entry_point"):
+    with pytest.raises(layout.LayoutError, match="entry_point"):
         layout.app_layouts([app(entry_point="nope")])
 
 
@@ -138,7 +130,7 @@ def test_app_layouts_raises_on_invalid_input():
     ],
 )
 def test_env_file_line_quotes_values(value, line):
-    assert layout.env_file_line("K", value) == line
+    assert settings.env_file_line("K", value) == line
 
 
 # Releases: ids, paths and what is pruned.
@@ -164,15 +156,40 @@ def test_paths_go_through_the_current_release():
     ],
 )
 def test_release_keys_are_checked(overrides, expected):
-    assert any(expected in e for e in layout.app_errors([app(**overrides)])), layout.app_errors([app(**overrides)])
+    assert any(expected in e for e in schema.app_errors([app(**overrides)])), schema.app_errors([app(**overrides)])
 
 
-def test_reload_command_per_app_server():
+def test_what_the_pairing_table_says_of_each_app_server():
     gunicorn, mod_wsgi = layout.app_layouts(
         [app(), app(name="blog", app_server="mod_wsgi", user="blogger")], web_server="apache"
     )
-    assert gunicorn["reload_command"] == ["systemctl", "reload", "flaskstack-demo.service"]
-    # mod_wsgi: SIGUSR1 to the app's own daemon processes only (its user, children of Apache).
-    assert mod_wsgi["reload_command"][:2] == ["/bin/sh", "-c"]
-    assert "pkill --signal USR1 --uid \"$1\"" in mod_wsgi["reload_command"][2]
-    assert mod_wsgi["reload_command"][-1] == "blogger"
+    assert (gunicorn["service_unit"], gunicorn["socket_unit"], gunicorn["hosted_by_web_server"]) == (
+        "flaskstack-demo.service", "flaskstack-demo.socket", False)  # fmt: skip
+    assert gunicorn["apache_modules"] == ["proxy", "proxy_http"] and not gunicorn["shim_loads_settings"]
+    # An app server that Apache hosts: no socket or unit of its own, Apache's unit, no proxy in front.
+    assert (mod_wsgi["service_unit"], mod_wsgi["socket_path"], mod_wsgi["hosted_by_web_server"]) == ("apache2.service", None, True)
+    assert mod_wsgi["unit_name"] == "flaskstack-blog" and mod_wsgi["trusted_proxies"] == 0 and mod_wsgi["shim_loads_settings"]
+
+
+def test_per_app_fills_patterns_and_names_what_changed():
+    demo, blog = layout.app_layouts([app(), app(name="blog")])
+    entries = layout.per_app([demo, blog], template="site.conf.j2", dest="/etc/nginx/sites-available/{site_name}", mode="0644")
+    assert entries[1] == {"template": "site.conf.j2", "dest": "/etc/nginx/sites-available/flaskstack-blog.conf", "mode": "0644", "vars": {"item": blog}}
+    assert layout.changed_apps([demo, blog], ["/etc/flaskstack/blog/app.env"], "{env_file}") == ["blog"]
+    with pytest.raises(layout.LayoutError, match="names no field"):
+        layout.per_app([demo], dest="/etc/{no_such_key}")
+    assert layout.shared_directories(layout.app_layouts([app(shared_dirs=["instance"])])) == [
+        {"path": "/srv/flaskstack/demo/shared/instance", "owner": "demo", "group": "demo", "mode": "0750"}]  # fmt: skip
+
+
+def test_applications_that_moved_to_another_app_server():
+    demo, blog, new = layout.app_layouts([app(), app(name="blog", app_server="uwsgi"), app(name="new")])
+    state = {
+        "contents": {"/etc/flaskstack/demo/app_server": "gunicorn\n", "/etc/flaskstack/blog/app_server": "gunicorn\n"},
+        "paths": {"/srv/flaskstack/new": {"exists": False}},
+    }
+    servers = ["gunicorn", "uwsgi", "mod_wsgi"]
+    assert layout.moved_apps([demo, blog, new], state, servers) == [{"app": blog, "from": "gunicorn", "recorded": True}]
+    # Set up before the host kept a record: it leaves every other app server.
+    state["paths"]["/srv/flaskstack/new"] = {"exists": True}
+    assert [(m["from"], m["recorded"]) for m in layout.moved_apps([new], state, servers)] == [("uwsgi", False), ("mod_wsgi", False)]

@@ -116,20 +116,26 @@ def test_env_build_item_makes_a_virtualenv_installs_and_checks():
 def test_check_item_imports_and_tests_as_the_app_server_would():
     one = releases.release(lay(test_command="pytest -q"), "a" * 64, env(), SERVER)
     item = releases.check_item(one, ["systemd-run", "--quiet"])
-    assert [s["step"] for s in item["steps"]] == ["import", "test"]
-    assert item["steps"][0]["argv"] == ["systemd-run", "--quiet", one["venv_dir"] + "/bin/python", "-c", "import flaskstack_wsgi"]
+    assert [s["step"] for s in item["steps"]] == ["probe", "test"]
+    probe = item["steps"][0]["argv"]
+    assert probe[:4] == ["systemd-run", "--quiet", one["venv_dir"] + "/bin/python", one["wsgi_dir"] + "/flaskstack_probe.py"]
+    assert probe[probe.index("--path") + 1] == "/health" and probe[probe.index("--release") + 1] == one["id"]
+    assert probe[probe.index("--scheme") + 1] == "https" and probe[probe.index("--host") + 1] == "demo.localhost"
     assert item["steps"][1]["argv"][-3:] == ["/bin/sh", "-c", "pytest -q"]
     assert json.loads(item["marker_content"]) == {"app": "demo", "env": one["env_id"], "release": one["id"], "source": "a" * 64}
 
 
 def test_failure_messages_say_what_failed_and_what_keeps_serving():
     one = releases.release(lay(), "a" * 64, env(), SERVER)
-    results = [{"name": "demo", "passed": False, "failed_step": "import", "rc": 1, "stdout": "", "stderr": "Traceback\nImportError: x"}]
+    results = [{"name": "demo", "passed": False, "failed_step": "probe", "rc": 10, "stdout": "", "stderr": "Traceback\nImportError: x"}]
     (message,) = releases.failure_messages(results, [one], {"demo": "0123456789ab"})
-    assert f"demo: the new release {one['id']} failed the import of its WSGI entry point demo:create_app() (exit 1): ImportError: x" in message
+    assert f"demo: the new release {one['id']} failed the import of its WSGI entry point demo:create_app() (exit 10): ImportError: x" in message
     assert "release 0123456789ab keeps serving" in message and "Full output: Traceback" in message
     (first,) = releases.failure_messages(results, [one], {"demo": ""})
     assert "no release was live yet" in first
+    unhealthy = [dict(results[0], rc=11, stderr="GET /health answered 503 (release abc): failing")]
+    (sick,) = releases.failure_messages(unhealthy, [one], {"demo": "0123456789ab"})
+    assert "failed its health check before any traffic (GET /health in-process) (exit 11): GET /health answered 503" in sick
     assert releases.failure_messages([{"name": "demo", "passed": True}], [one], {}) == []
 
 
@@ -176,7 +182,12 @@ def test_switches_that_go_back_and_what_the_play_says():
         releases.switch_step({"name": "blog", "app": blog, "id": "dddddddddddd"}, {}),
     ]
     assert steps[0] == {"name": "demo", "app": demo, "release": "bbbbbbbbbbbb", "from": "aaaaaaaaaaaa"}
-    assert releases.switch_back(steps[0])["release"] == "aaaaaaaaaaaa"
+    assert releases.health_spec(steps) == [
+        {"name": "demo", "url": "https://127.0.0.1:443/health", "host": "demo.localhost", "release": "bbbbbbbbbbbb"},
+        {"name": "blog", "url": "https://127.0.0.1:443/health", "host": "blog.localhost", "release": "dddddddddddd"},
+    ]
+    # The way back: the release each came from; a first release has none to go back to.
+    assert [t["release"] for t in releases.health_spec(steps, "from")] == ["aaaaaaaaaaaa"]
     gate = {"stdout": json.dumps({"passed": False, "apps": [
         {"name": "demo", "passed": False, "last_status": 503, "last_release": "bbbbbbbbbbbb"},
         {"name": "blog", "passed": True},

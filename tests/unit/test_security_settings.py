@@ -2,7 +2,7 @@
 security headers, the writable paths and the systemd sandbox."""
 
 import pytest
-from ansible_collections.flaskstack.deploy.plugins.module_utils import sandbox
+from ansible_collections.flaskstack.deploy.plugins.module_utils import sandbox, schema, tls
 from test_layout import app, layout
 
 
@@ -12,7 +12,7 @@ def one(**overrides):
 
 
 def errors(**overrides):
-    return " ".join(layout.app_errors([app(**overrides)]))
+    return " ".join(schema.app_errors([app(**overrides)]))
 
 
 def test_https_is_on_by_default_with_a_self_signed_certificate_and_no_hsts():
@@ -128,9 +128,9 @@ def test_the_apache_sandbox_keeps_what_apache_needs_and_the_apps_paths():
 
 
 def test_tls_profiles():
-    intermediate = layout.tls_profile("intermediate")
+    intermediate = tls.tls_profile("intermediate")
     assert intermediate["protocols"] == ["TLSv1.2", "TLSv1.3"]
     assert all(("GCM" in c or "CHACHA20" in c) and "HE-" in c for c in intermediate["ciphers"].split(":"))
-    assert layout.tls_profile("modern")["protocols"] == ["TLSv1.3"]
+    assert tls.tls_profile("modern")["protocols"] == ["TLSv1.3"]
     with pytest.raises(Exception, match="not a TLS profile"):
-        layout.tls_profile("old")
+        tls.tls_profile("old")

@@ -1,0 +1,180 @@
+# Copyright: contributors to flaskstack.deploy
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every derived name of an application (user, directories, socket, units, web
+server site, certificate paths), computed in one place from its definition.
+
+The roles, the templates and the tests read the names from here (the filter
+flaskstack.deploy.app_layouts); the unit tests pin the literal paths.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings, schema, tls
+
+BASE_DIR = "/srv/flaskstack"
+CONFIG_DIR = "/etc/flaskstack"
+RUN_DIR = "/run/flaskstack"
+WSGI_MODULE = "flaskstack_wsgi"
+
+
+class LayoutError(ValueError):
+    """An application list that does not pass its checks (the message says why)."""
+
+
+def layout(app, app_server=None, web_server=None):
+    """One application's definition with its defaults filled in and every derived name."""
+    app_server = app_server or pairings.DEFAULT_APP_SERVER
+    web_server = web_server or pairings.DEFAULT_WEB_SERVER
+    name = app["name"]
+    match = schema.ENTRY_POINT_RE.match(app["entry_point"])
+    base_dir = f"{BASE_DIR}/{name}"
+    # Every path the servers use goes through "current", the link to the live release.
+    current = f"{base_dir}/current"
+    code_dir = f"{current}/app"
+    static_dir = app.get("static_dir", "static")
+    prefix = app.get("url_prefix", "/")
+    unit = f"flaskstack-{name}"
+    server = pairings.app_server(app.get("app_server", app_server))
+    # An app server without a unit of its own runs inside the web server (no
+    # socket, no proxy in front of it).
+    hosted = server["hosted_by"] is not None
+    health_path = app.get("health_path", "/health")
+    server_names = list(app.get("server_names") or [f"{name}.localhost"])
+    https = tls.https(app, server_names)
+    health_base = f"https://127.0.0.1:{https['tls_port']}" if https["tls"] else f"http://127.0.0.1:{app.get('port', 80)}"
+    shared_dirs = [d.strip("/") for d in app.get("shared_dirs", [])]
+    user = app.get("user", name)
+    out = {
+        "name": name,
+        "user": user,
+        "group": user,
+        "app_server": server["name"],
+        "web_server": web_server,
+        "hosted_by_web_server": hosted,
+        "source": dict(app["source"]),
+        "entry_point": app["entry_point"],
+        "entry_module": match.group("module"),
+        "entry_attr": match.group("attr"),
+        "entry_call": bool(match.group("call")),
+        "server_names": server_names,
+        "port": app.get("port", 80),
+        "url_prefix": prefix,
+        "forwarded_prefix": prefix.rstrip("/"),
+        "env": dict(app.get("env", {})),
+        "secret_env_keys": sorted(app.get("secret_env", {})),
+        "requirements": app.get("requirements", "requirements.txt"),
+        "packages": list(app.get("packages", [])),
+        "health_path": health_path,
+        "workers": app.get("workers"),
+        "trusted_proxies": app.get("trusted_proxies", server["trusted_proxies"]),
+        "shared_dirs": shared_dirs,
+        "test_command": app.get("test_command"),
+        "health_url": f"{health_base}{prefix.rstrip('/')}{health_path}",
+        "health_host": server_names[0].replace("*.", "health.", 1),
+        "base_dir": base_dir,
+        "current_link": current,
+        "previous_link": f"{base_dir}/previous",
+        "releases_dir": f"{base_dir}/releases",
+        "shared_dir": f"{base_dir}/shared",
+        "shared_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs],
+        "repo_dir": f"{base_dir}/repo",
+        "envs_dir": f"{base_dir}/envs",
+        "wheelhouse": app.get("wheelhouse"),
+        "code_dir": code_dir,
+        "venv_dir": f"{current}/venv",
+        "wsgi_dir": f"{current}/wsgi",
+        "wsgi_module": WSGI_MODULE,
+        "wsgi_file": f"{current}/wsgi/{WSGI_MODULE}.py",
+        # The WSGI entry point reads the settings files itself when no unit of
+        # ours passes them to the application.
+        "shim_loads_settings": server["loads_settings"],
+        "static_dir": f"{code_dir}/{static_dir.strip('/')}" if static_dir else None,
+        "static_url": prefix + app.get("static_url", "static/").strip("/") + "/",
+        "config_dir": f"{CONFIG_DIR}/{name}",
+        "env_file": f"{CONFIG_DIR}/{name}/app.env",
+        "secrets_file": f"{CONFIG_DIR}/{name}/secrets.env",
+        # There while new settings wait for the app server's restart (a run that
+        # failed before it leaves it, so that the next run restarts).
+        "restart_marker": f"{CONFIG_DIR}/{name}/restart-pending",
+        # The name of the application's units, and of whatever its app server names after it.
+        "unit_name": unit,
+        "socket_path": None if hosted else f"{RUN_DIR}/{name}.sock",
+        "runtime_dir": None if hosted else unit,
+        "upstream": f"flaskstack_{name.replace('-', '_')}",
+        "service_unit": pairings.WEB_SERVERS[server["hosted_by"]]["unit"] if hosted else f"{unit}.service",
+        "socket_unit": None if hosted else f"{unit}.socket",
+        "app_units": [] if hosted else [f"{unit}.socket", f"{unit}.service"],
+        "apache_modules": list(server["apache_modules"]),
+        # What the app server may write to: the shared directories, and the app's writable_paths.
+        "writable_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs] + list(app.get("writable_paths", [])),
+        "site_name": f"{unit}.conf",
+    }
+    out.update(https)
+    return out
+
+
+def app_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+    """The applications with their derived names; LayoutError when the list is invalid.
+    app_server, web_server: the host's (None: the pairing table's defaults)."""
+    app_server = app_server or pairings.DEFAULT_APP_SERVER
+    web_server = web_server or pairings.DEFAULT_WEB_SERVER
+    errors = schema.app_errors(apps, app_server, web_server, variable)
+    if errors:
+        raise LayoutError(" ".join(errors))
+    return [layout(app, app_server, web_server) for app in apps]
+
+
+def per_app(apps, **fields):
+    """One dictionary per application: each text field the pattern with the
+    application's layout filled in (str.format), the others as given, and
+    "vars": {"item": the application} for its templates."""
+    out = []
+    for app in apps:
+        entry = {}
+        for key, value in fields.items():
+            if isinstance(value, str):
+                try:
+                    entry[key] = value.format(**app)
+                except (KeyError, IndexError, ValueError) as exc:
+                    raise LayoutError(f"per_app: {value!r} names no field of an application's layout ({exc})") from None
+            else:
+                entry[key] = value
+        entry["vars"] = {"item": app}
+        out.append(entry)
+    return out
+
+
+def changed_apps(apps, changed_paths, pattern):
+    """The names of the applications whose path (the pattern with the
+    application's layout filled in) is among the changed paths."""
+    changed = set(changed_paths or [])
+    return [app["name"] for entry, app in zip(per_app(apps, path=pattern), apps) if entry["path"] in changed]
+
+
+def shared_directories(apps):
+    """The shared directories of the applications (shared_dirs), as directories
+    owned by the application's user and group, mode 0750."""
+    return [
+        {"path": path, "owner": app["user"], "group": app["group"], "mode": "0750"}
+        for app in apps
+        for path in app["shared_paths"]
+    ]
+
+
+def moved_apps(apps, state, app_servers):
+    """The applications that moved to another app server since the host was
+    last set up: [{"app", "from"}], one per app server to leave. The app server
+    an application was set up with is in /etc/flaskstack/NAME/app_server (read
+    by stack_info); an application set up before that file existed leaves
+    every other app server (what each would have left is removed, if anything)."""
+    contents = (state or {}).get("contents") or {}
+    paths = (state or {}).get("paths") or {}
+    out = []
+    for app in apps:
+        recorded = (contents.get(f"{app['config_dir']}/app_server") or "").strip()
+        if recorded:
+            if recorded != app["app_server"] and recorded in app_servers:
+                out.append({"app": app, "from": recorded, "recorded": True})
+        elif (paths.get(app["base_dir"]) or {}).get("exists"):
+            out.extend({"app": app, "from": server, "recorded": False} for server in app_servers if server != app["app_server"])
+    return out

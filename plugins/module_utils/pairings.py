@@ -1,0 +1,101 @@
+# Copyright: contributors to flaskstack.deploy
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pairing table: the app servers and web servers the collection knows, what
+the rest of the collection needs to know of each, and which pairings it deploys.
+
+This is the one place outside an app server's own role that names it (besides
+the web servers' upstream templates for it, roles/<web server>/templates/upstream/).
+What an app server is and does lives in its role, flaskstack.deploy.<app server>,
+which the app role and the playbooks call by name (see the collection README,
+"Adding an app server").
+"""
+
+from __future__ import annotations
+
+# What the rest of the collection knows of each app server:
+#   unit:            it runs each application in a systemd service of its own,
+#                    flaskstack-NAME.service, with a socket flaskstack-NAME.socket
+#                    at /run/flaskstack/NAME.sock (otherwise the web server hosts it)
+#   hosted_by:       the web server that runs the application itself (no socket)
+#   trusted_proxies: the default number of proxies in front of the application
+#   loads_settings:  the WSGI entry point loads app.env and secrets.env itself,
+#                    because no unit of ours passes them in
+#   apache_modules:  the Apache modules its applications need behind Apache
+APP_SERVERS = {
+    "gunicorn": {"unit": True, "hosted_by": None, "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_http"]},
+    "uwsgi": {"unit": True, "hosted_by": None, "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_uwsgi"]},
+    "mod_wsgi": {"unit": False, "hosted_by": "apache", "trusted_proxies": 0, "loads_settings": True, "apache_modules": ["wsgi"]},
+}
+# What the rest of the collection knows of each web server: its unit, and the
+# command that tests its configuration (run before any reload).
+WEB_SERVERS = {
+    "nginx": {"unit": "nginx.service", "test": ["nginx", "-t"]},
+    "apache": {"unit": "apache2.service", "test": ["apache2ctl", "configtest"]},
+}
+# The pairings this version of the collection can deploy.
+SUPPORTED_PAIRINGS = (
+    ("gunicorn", "nginx"),
+    ("gunicorn", "apache"),
+    ("uwsgi", "nginx"),
+    ("uwsgi", "apache"),
+    ("mod_wsgi", "apache"),
+)
+# Pairings refused on purpose, with the reason.
+REFUSED_PAIRINGS = {
+    ("mod_wsgi", "nginx"): (
+        "mod_wsgi runs inside Apache; behind Nginx it would need mod_wsgi-express, a second Apache"
+        " that listens on a TCP port any local user can reach (bypassing Nginx) and that is compiled"
+        " on the server (a compiler and apache2-dev). Use uwsgi + nginx or gunicorn + nginx, or mod_wsgi + apache."
+    ),
+}
+DEFAULT_APP_SERVER = "gunicorn"
+DEFAULT_WEB_SERVER = "nginx"
+
+
+def app_server(name):
+    """What the rest of the collection knows of an app server (see APP_SERVERS)."""
+    return dict(APP_SERVERS[name], name=name)
+
+
+def pairing_errors(app_server_name, web_server, app_variable="flaskstack_app_server", web_variable="flaskstack_web_server"):
+    """The problems with a pairing of an app server and a web server (none when it is supported)."""
+    supported = ", ".join(f"{a} + {w}" for a, w in SUPPORTED_PAIRINGS)
+    if app_server_name not in APP_SERVERS:
+        return [f"{app_variable}: {app_server_name!r} is not an app server; choose one of: {', '.join(APP_SERVERS)}."]
+    if web_server not in WEB_SERVERS:
+        return [f"{web_variable}: {web_server!r} is not a web server; choose one of: {', '.join(WEB_SERVERS)}."]
+    if (app_server_name, web_server) in REFUSED_PAIRINGS:
+        return [
+            f"{app_variable}/{web_variable}: the pairing {app_server_name} + {web_server} is refused:"
+            f" {REFUSED_PAIRINGS[(app_server_name, web_server)]} Supported pairings: {supported}."
+        ]
+    if (app_server_name, web_server) not in SUPPORTED_PAIRINGS:
+        return [
+            f"{app_variable}/{web_variable}: the pairing {app_server_name} + {web_server} is not supported"
+            f" by this version of the collection; supported pairings: {supported}."
+        ]
+    return []
+
+
+def apache_modules():
+    """Every Apache module an app server needs, in the order a2dismod takes them:
+    those that depend on another (listed after it) first, then the others."""
+    dependents, bases = [], []
+    for server in APP_SERVERS.values():
+        for position, module in enumerate(server["apache_modules"]):
+            group = dependents if position else bases
+            if module not in dependents + bases:
+                group.append(module)
+    return dependents + bases
+
+
+def table():
+    """The pairing table, as data for the roles and playbooks."""
+    return {
+        "app_servers": {name: app_server(name) for name in APP_SERVERS},
+        "web_servers": {name: dict(server, name=name) for name, server in WEB_SERVERS.items()},
+        "supported": [list(p) for p in SUPPORTED_PAIRINGS],
+        "default_app_server": DEFAULT_APP_SERVER,
+        "default_web_server": DEFAULT_WEB_SERVER,
+        "apache_modules": apache_modules(),
+    }
