@@ -6,7 +6,9 @@ one with --url, --host and --release), asks URL (with a Host header, and for
 https that name in TLS's SNI, so that the web server picks the application's
 certificate) until, for SETTLE seconds in a row, every answer is a 200 that
 names RELEASE in its X-Flaskstack-Release header; any other answer starts the
-count again. Gives up after TIMEOUT seconds. The applications are asked side
+count again. Gives up after TIMEOUT seconds, or at once when FAIL_AFTER answers
+in a row came from RELEASE and were not healthy (a release that answers, but
+not with 200, is not waited for). The applications are asked side
 by side. Prints one JSON line (what it saw: "passed" and, per application,
 "apps") and exits 0 when every application passed, 1 otherwise.
 Only Python's standard library: it runs with the host's own python3.
@@ -61,10 +63,11 @@ def ask(url, host, timeout):
         conn.close()
 
 
-def gate(url, host, release, timeout=60.0, settle=3.0, pause=0.2, clock=time.monotonic, sleep=time.sleep):
+def gate(url, host, release, timeout=60.0, settle=3.0, pause=0.2, fail_after=0, clock=time.monotonic, sleep=time.sleep):
     """Wait for RELEASE to be healthy; return (passed, report)."""
     start = clock()
     healthy_since = None
+    unhealthy = 0
     report = {"url": url, "release": release, "requests": 0, "healthy_answers": 0}
     while True:
         status, seen, error = ask(url, host, timeout=min(10.0, max(timeout, 1.0)))
@@ -72,25 +75,31 @@ def gate(url, host, release, timeout=60.0, settle=3.0, pause=0.2, clock=time.mon
         report.update(requests=report["requests"] + 1, last_status=status, last_release=seen, last_error=error)
         if status == 200 and seen == release:
             report["healthy_answers"] += 1
+            unhealthy = 0
             healthy_since = now if healthy_since is None else healthy_since
             if now - healthy_since >= settle:
                 report["seconds"] = round(now - start, 1)
                 return True, report
         else:
             healthy_since = None
+            # The new release itself answered, and not with 200: it is unhealthy.
+            unhealthy = unhealthy + 1 if seen == release else 0
+            if fail_after and unhealthy >= fail_after:
+                report.update(seconds=round(now - start, 1), failed_fast=True)
+                return False, report
         if now - start >= timeout:
             report["seconds"] = round(now - start, 1)
             return False, report
         sleep(pause)
 
 
-def gate_all(targets, timeout=60.0, settle=3.0, pause=0.2):
+def gate_all(targets, timeout=60.0, settle=3.0, pause=0.2, fail_after=0):
     """gate() for every target ({name, url, host, release}) side by side; (passed, reports)."""
     reports = [None] * len(targets)
 
     def one(index):
         target = targets[index]
-        passed, report = gate(target["url"], target["host"], target["release"], timeout, settle, pause)
+        passed, report = gate(target["url"], target["host"], target["release"], timeout, settle, pause, fail_after)
         reports[index] = dict(report, name=target.get("name", target["host"]), passed=passed)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(targets))]
@@ -110,13 +119,14 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--settle", type=float, default=3.0)
     parser.add_argument("--pause", type=float, default=0.2)
+    parser.add_argument("--fail-after", type=int, default=0, help="give up after this many unhealthy answers of RELEASE in a row (0: never)")
     args = parser.parse_args(argv)
     targets = json.loads(args.spec) if args.spec else []
     if args.url:
         targets.append({"name": args.host, "url": args.url, "host": args.host, "release": args.release})
     if not targets or not all(t.get("url") and t.get("host") and t.get("release") for t in targets):
         parser.error("give --spec, or --url, --host and --release")
-    passed, reports = gate_all(targets, args.timeout, args.settle, args.pause)
+    passed, reports = gate_all(targets, args.timeout, args.settle, args.pause, args.fail_after)
     print(json.dumps({"passed": passed, "apps": reports}))
     return 0 if passed else 1
 

@@ -166,9 +166,9 @@ def test_a_configuration_that_fails_configtest_never_reaches_the_server(host, ap
         result = ansible_playbook("-e", json.dumps(bad), playbook=CONVERGE)
         output = result.stdout + result.stderr
         assert result.returncode != 0, output[-3000:]
-        assert "Apache rejected the new configuration" in output, output[-3000:]
+        assert "apache2ctl configtest rejected the new configuration; it was not applied" in output, output[-3000:]
         # The message carries what apache2ctl configtest said.
-        assert "apache2ctl configtest said" in output and "Syntax error" in output, output[-3000:]
+        assert "It said:" in output and "Syntax error" in output, output[-3000:]
         assert re.search(r"failed=1\s", recap(output)), output[-3000:]
 
         # The old value is in place, and every file under /etc/apache2 is as it was

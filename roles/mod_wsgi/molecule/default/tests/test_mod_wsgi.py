@@ -45,7 +45,7 @@ def daemon_processes(host, app):
     """
     apache = int(host.check_output("systemctl show -p MainPID --value apache2"))
     assert apache > 0, "apache2 is not running"
-    shown = f"(wsgi:{app['process_group']})"
+    shown = f"(wsgi:{app['unit_name']})"
     found = []
     for line in host.check_output(f"ps -o pid=,user=,group=,args= --ppid {apache}").splitlines():
         pid, user, group, args = line.split(None, 3)
@@ -82,7 +82,7 @@ def test_each_app_has_its_daemon_process_group(host, apps, raw_apps, processes):
         assert conf.is_file
         assert (conf.user, conf.group, conf.mode) == ("root", "root", 0o644)
         text = conf.content_string
-        assert f"WSGIDaemonProcess {app['process_group']} " in text
+        assert f"WSGIDaemonProcess {app['unit_name']} " in text
         assert f"user={app['user']} group={app['group']}" in text
         assert re.search(rf"\bpython-home={re.escape(app['venv_dir'])}\s", text), text
         assert f"python-home=/srv/flaskstack/{app['name']}/current/venv" in text
@@ -90,7 +90,7 @@ def test_each_app_has_its_daemon_process_group(host, apps, raw_apps, processes):
         # The site includes it and runs the application in that group, never embedded.
         site = host.file(f"/etc/apache2/sites-available/{app['site_name']}").content_string
         assert f"Include {conf.path}" in site
-        assert f"WSGIProcessGroup {app['process_group']}" in site
+        assert f"WSGIProcessGroup {app['unit_name']}" in site
         # Under mod_wsgi the application has no unit or socket of its own.
         assert not host.file(f"/etc/systemd/system/flaskstack-{app['name']}.service").exists
         assert not host.file(f"/etc/systemd/system/flaskstack-{app['name']}.socket").exists
@@ -192,3 +192,32 @@ def test_a_python_mismatch_stops_the_play_before_any_change(host, apps):
             assert response.headers.get("x-served-by") == "flask"
     finally:
         host.run(f"rm -rf {shlex.quote(fake_dir)}")
+
+
+def test_a_daemon_configuration_apache_refuses_never_reaches_apache(host, apps):
+    """The daemon process groups are written in one change tested with
+    apache2ctl configtest: more threads than mod_wsgi allows (the role cannot
+    know that limit) stop the play with what Apache said, every file as before
+    and the running Apache untouched."""
+    files_before = apache_files(host)
+    master = host.check_output("systemctl show -p MainPID --value apache2")
+    result = ansible_playbook("-e", json.dumps({"mod_wsgi_threads": 100000}), playbook=CONVERGE)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "apache2ctl configtest rejected the new configuration; it was not applied" in output, output[-3000:]
+    assert re.search(r"failed=1\s", recap(output)), output[-3000:]
+    assert apache_files(host) == files_before
+    assert host.check_output("systemctl show -p MainPID --value apache2") == master
+    for app in apps:
+        response = fetch_app(host, app, app["url_prefix"])
+        assert response.status == 200 and response.headers.get("x-served-by") == "flask"
+
+
+@pytest.mark.parametrize("variable, value", [("mod_wsgi_processes", 0), ("mod_wsgi_threads", 0), ("mod_wsgi_maximum_requests", -1)])
+def test_a_number_out_of_range_stops_the_play_before_any_change(host, variable, value):
+    files_before = apache_files(host)
+    result = ansible_playbook("-e", json.dumps({variable: value}), playbook=CONVERGE)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert f"{variable}: {value} is out of range" in output, output[-3000:]
+    assert apache_files(host) == files_before

@@ -106,7 +106,7 @@ def test_a_configuration_that_fails_nginx_t_never_reaches_the_server(host, apps)
         result = ansible_playbook("-e", json.dumps({"nginx_client_max_body_size": "10 megabytes"}), playbook=CONVERGE)
         output = result.stdout + result.stderr
         assert result.returncode != 0, output[-3000:]
-        assert "Nginx rejected the new configuration" in output, output[-3000:]
+        assert "nginx -t rejected the new configuration; it was not applied" in output, output[-3000:]
         assert re.search(r"failed=1\s", recap(output)), output[-3000:]
 
         # The old value is in place, and every file under /etc/nginx is as it was
