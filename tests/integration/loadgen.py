@@ -1,7 +1,8 @@
 """A bounded load generator that runs inside the lab host (standard library only).
 
 Several clients request a page in a loop, each request on a new connection,
-and two clients keep a slow request in flight all the time. It stops when the
+one requests the health path the same way, and two clients keep a slow
+request in flight all the time: every path a user or a monitor asks for. It stops when the
 stop file appears, after --duration seconds or after --max-requests requests,
 whichever comes first, and writes what it saw as JSON to --out.
 """
@@ -62,6 +63,7 @@ def main():
     parser.add_argument("--tls", action="store_true", help="HTTPS, with --host in SNI")
     parser.add_argument("--path", default="/")
     parser.add_argument("--slow-path", default="/slow?seconds=4")
+    parser.add_argument("--health-path", default="", help="also request this path, in a loop (one client)")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--pause", type=float, default=0.05)
     parser.add_argument("--duration", type=float, default=300)
@@ -73,6 +75,7 @@ def main():
     started = time.monotonic()
     lock = threading.Lock()
     fast = []  # (t_end, status, version)
+    health = []  # (t_end, status, version)
     slow = []  # (t_start, t_end, status, version)
     errors = []
 
@@ -80,7 +83,7 @@ def main():
         return (
             not os.path.exists(args.stop_file)
             and time.monotonic() - started < args.duration
-            and len(fast) + len(slow) < args.max_requests
+            and len(fast) + len(health) + len(slow) < args.max_requests
         )
 
     def record_error(status, body):
@@ -88,12 +91,12 @@ def main():
             if len(errors) < 20:
                 errors.append(f"{status}: {body[:200]}")
 
-    def fast_client():
+    def fast_client(path=args.path, seen=fast):
         while running():
-            status, body = request(args.port, args.host, args.path, 30, args.tls)
+            status, body = request(args.port, args.host, path, 30, args.tls)
             match = VERSION_RE.search(body) if status == 200 else None
             with lock:
-                fast.append((time.monotonic() - started, status, match.group(1) if match else None))
+                seen.append((time.monotonic() - started, status, match.group(1) if match else None))
             if status != 200:
                 record_error(status, body)
             time.sleep(args.pause)
@@ -110,19 +113,26 @@ def main():
                 record_error(status, body)
 
     threads = [threading.Thread(target=fast_client) for _ in range(args.clients)]
-    threads += [threading.Thread(target=slow_client, args=(offset,)) for offset in (0, 2)]
-    for thread in threads:
+    if args.health_path:
+        threads.append(threading.Thread(target=fast_client, args=(args.health_path, health)))
+    # The slow clients' last requests, in flight when the load stops, are left
+    # unfinished (not counted): the step they measured is over.
+    slow_threads = [threading.Thread(target=slow_client, args=(offset,), daemon=True) for offset in (0, 2)]
+    for thread in threads + slow_threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    fast.sort()
+    with lock:
+        fast_seen, health_seen, slow_seen, errors_seen = sorted(fast), sorted(health), list(slow), list(errors)
     result = {
-        "sent": len(fast) + len(slow),
-        "failed": sum(1 for r in fast if r[1] != 200) + sum(1 for r in slow if r[2] != 200),
-        "fast": fast,
-        "slow": slow,
-        "errors": errors,
+        "sent": len(fast_seen) + len(health_seen) + len(slow_seen),
+        "failed": sum(1 for r in fast_seen + health_seen if r[1] != 200) + sum(1 for r in slow_seen if r[2] != 200),
+        "failed_health": sum(1 for r in health_seen if r[1] != 200),
+        "fast": fast_seen,
+        "health": health_seen,
+        "slow": slow_seen,
+        "errors": errors_seen,
         "seconds": round(time.monotonic() - started, 1),
     }
     with open(args.out + ".tmp", "w", encoding="utf-8") as handle:

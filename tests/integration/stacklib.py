@@ -5,21 +5,21 @@ pairing) and from the collection's layout filter, the one place where derived
 names (users, sockets, units) are computed.
 """
 
-import importlib.util
 import json
 import os
 import pathlib
 import shlex
 import subprocess
+import sys
 import time
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+# The collection as Ansible imports it (collections/ holds a link to this checkout).
+sys.path.insert(0, str(REPO / "collections"))
 
-_SPEC = importlib.util.spec_from_file_location("flaskstack_layout", REPO / "plugins" / "filter" / "layout.py")
-layout = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(layout)
+from ansible_collections.flaskstack.deploy.plugins.module_utils import layout  # noqa: E402
 
 WEB_SERVER_GROUP = {"nginx": "www-data", "apache": "www-data"}
 
@@ -38,6 +38,19 @@ class Response:
 
     def json(self):
         return json.loads(self.body)
+
+
+# The app role's task that writes each application's settings and secrets.
+SETTINGS_TASK = "flaskstack.deploy.app : Write the directories, settings and secrets of the applications"
+
+
+def runs_that_wrote(output, path):
+    """The runs of SETTINGS_TASK in an ansible-playbook output (at -v or more)
+    that changed, or in check mode would change, the file at path."""
+    return [
+        chunk for chunk in output.split("TASK [")
+        if chunk.startswith(SETTINGS_TASK + "]") and "changed: [" in chunk and path in chunk
+    ]  # fmt: skip
 
 
 def curl_command(path, server_name="localhost", port=80, headers=None, scheme="http"):
@@ -170,12 +183,12 @@ def web_group(pairing):
 class Load:
     """Bounded load on one application from inside the lab host while a block runs
     (tests/integration/loadgen.py: page requests from several clients, each on a
-    new connection, and two slow requests always in flight). After the block,
-    .result holds what the clients saw."""
+    new connection, health-path requests from one, and two slow requests always
+    in flight). After the block, .result holds what the clients saw."""
 
     SCRIPT = "/root/flaskstack-loadgen.py"
 
-    def __init__(self, host, app, warmup=3.0):
+    def __init__(self, host, app, warmup=1.5):
         self.container = host.backend.get_hostname()
         self.app = app
         self.warmup = warmup
@@ -201,6 +214,7 @@ class Load:
             "--host", self.app["server_names"][0],
             "--path", self.app["url_prefix"],
             "--slow-path", self.app["url_prefix"] + "slow?seconds=4",
+            "--health-path", self.app["url_prefix"].rstrip("/") + self.app["health_path"],
             "--duration", "400",
             "--stop-file", "/root/loadgen.stop",
             "--out", "/root/loadgen.json",
@@ -220,7 +234,7 @@ class Load:
             if out.returncode == 0:
                 self.result = json.loads(out.stdout)
                 return False
-            time.sleep(1)
+            time.sleep(0.25)
         raise AssertionError("the load generator did not finish")
 
     def versions(self):
@@ -230,6 +244,12 @@ class Load:
             if status == 200 and (not seen or seen[-1] != version):
                 seen.append(version)
         return seen
+
+    def failure_window(self, kind="health"):
+        """Seconds from the first failed answer of the kind's requests ("fast" or
+        "health") to the last one (0 when none or one failed)."""
+        failed = [r[0] for r in self.result[kind] if r[1] != 200]
+        return round(failed[-1] - failed[0], 1) if failed else 0.0
 
     def summary(self):
         r = self.result

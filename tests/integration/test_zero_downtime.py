@@ -1,9 +1,14 @@
-"""Deploys under load, in every pairing: a new release, a release that cannot
-import, one that fails its health check, a rollback and a deploy that changes
-nothing. The tests run in order on one host, each from where the last left it.
+"""Deploys under load, in every pairing: a new release, new settings (also
+after a deploy that failed before it could restart the app), a release that cannot
+import, one whose health check fails (refused before any traffic), one that
+fails only behind the web server (rolled back at once), a rollback and a deploy
+that changes nothing. The tests run in order on one host, each from where the
+last left it.
 
 While each runs, tests/integration/loadgen.py requests the first application
-from inside the lab host; every request must succeed.
+from inside the lab host (its page, its health path and a slow request); every
+request must succeed, except, for the release that fails only behind the web
+server, the few it answered before the gate took it back.
 """
 
 import json
@@ -18,8 +23,8 @@ from stacklib import REPO, Load, ansible_playbook, fetch, fetch_app
 FIGURES = REPO / ".cache" / "deploy-figures"
 
 
-def _figure(step, seconds, load=None):
-    """Record a measured deploy for the report of scripts/test."""
+def _figure(step, seconds, load=None, **extra):
+    """Record a measured deploy for the report of scripts/test (extra: more figures of the step)."""
     FIGURES.mkdir(parents=True, exist_ok=True)
     name = f"{os.environ.get('MOLECULE_SCENARIO_NAME', 'scenario')}-{os.environ.get('MOLECULE_DISTRO', 'bookworm')}"
     path = FIGURES / f"{name}.json"
@@ -27,6 +32,8 @@ def _figure(step, seconds, load=None):
     figures[step] = {"seconds": round(seconds, 1)}
     if load is not None:
         figures[step].update(sent=load.result["sent"], failed=load.result["failed"])
+        figures[step].update(health_sent=len(load.result["health"]), health_failed=load.result["failed_health"])
+    figures[step].update(extra)
     path.write_text(json.dumps(figures, indent=1))
 
 
@@ -51,6 +58,17 @@ def variants(tmp_path_factory, raw_apps):
             lambda text: text.replace(
                 'return jsonify(status="ok", name=app.config["APP_NAME"], version=VERSION)',
                 'return jsonify(status="failing", version=VERSION), 503',
+            ),
+        ),
+        # Healthy when the deploy asks it in-process (the probe marks its request),
+        # failing behind the web server: only the gate after the switch can tell.
+        (
+            "unhealthy_behind_the_web_server",
+            "5.0.0",
+            lambda text: text.replace(
+                'return jsonify(status="ok", name=app.config["APP_NAME"], version=VERSION)',
+                'return (jsonify(status="ok", name=app.config["APP_NAME"], version=VERSION) if request.environ.get("flaskstack.probe")'
+                ' else (jsonify(status="failing", version=VERSION), 503))',
             ),
         ),
     ]:
@@ -120,6 +138,38 @@ def test_deploy_v2_drops_no_request(host, demo, variants):
         assert host.file(keep).content_string == "kept\n"
 
 
+def test_new_settings_reach_the_app_even_after_a_failed_deploy(host, apps, variants, tmp_path):
+    """A changed setting restarts the application with it (its app server's
+    entry point "restart"), with no failed request; a deploy that fails before
+    that leaves the restart to the next one, which then does it."""
+    if len(apps) < 2:
+        pytest.skip("needs a second application")
+    blog = apps[1]
+    greeting = "Greetings, changed"
+
+    def extra(variant):
+        settings = json.loads(variants[variant].read_text())
+        settings["flaskstack_apps"][1] = dict(settings["flaskstack_apps"][1], env=dict(settings["flaskstack_apps"][1].get("env", {}), DEMO_GREETING=greeting))
+        path = tmp_path / f"{variant}-settings.json"
+        path.write_text(json.dumps(settings))
+        return f"@{path}"
+
+    # The first application's broken release stops the deploy before the switch,
+    # after the new settings were written.
+    result, _ = deploy("-e", extra("broken"))
+    assert result.returncode != 0
+    assert host.file(blog["restart_marker"]).exists, "the restart the new settings need is not noted on the host"
+    assert greeting not in fetch_app(host, blog, blog["url_prefix"]).body
+    # The next deploy writes nothing new, but restarts what waited for it.
+    with Load(host, blog) as load:
+        result, seconds = deploy("-e", extra("v2"))
+    assert result.returncode == 0, result.output[-3000:]
+    _figure("new settings (restart)", seconds, load)
+    assert load.result["failed"] == 0, load.summary()
+    assert greeting in fetch_app(host, blog, blog["url_prefix"]).body
+    assert not host.file(blog["restart_marker"]).exists
+
+
 def test_release_that_cannot_import_never_goes_live(host, demo, variants, tmp_path):
     before = live_release(host, demo)
     # A second inventory name for the same lab host, in a second batch
@@ -150,19 +200,43 @@ def test_release_that_cannot_import_never_goes_live(host, demo, variants, tmp_pa
     assert live_release(host, demo) == before
 
 
-def test_unhealthy_release_is_rolled_back(host, demo, variants, hostvars):
+def test_a_release_whose_health_check_fails_never_gets_traffic(host, demo, variants):
     before = live_release(host, demo)
-    # Long enough for the rollback: a mod_wsgi daemon process under constant load
-    # restarts when no request is in flight or, at the latest, after its
-    # graceful-timeout; Gunicorn's and uWSGI's old workers stop accepting at once.
-    timeout = 10 + (int(hostvars.get("mod_wsgi_graceful_timeout", 30)) if demo["app_server"] == "mod_wsgi" else 0)
     with Load(host, demo) as load:
-        result, _ = deploy("-e", f"@{variants['unhealthy']}", "-e", f"app_health_timeout={timeout}", "-e", "app_health_settle=2")
+        result, seconds = deploy("-e", f"@{variants['unhealthy']}")
+    assert result.returncode != 0
+    assert "failed its health check before any traffic" in result.output, result.output[-3000:]
+    assert "answered 503" in result.output and '"failing"' in result.output, result.output[-3000:]
+    assert f"release {before} keeps serving" in result.output
+    _figure("unhealthy release (refused before traffic)", seconds, load)
+    # Every path the clients ask for, the health path included, kept answering from the live release.
+    assert load.result["failed"] == 0, load.summary()
+    assert load.result["health"] and set(load.versions()) == {"2.0.0"}, load.versions()
+    assert live_release(host, demo) == before
+
+
+def test_a_release_that_fails_behind_the_web_server_is_rolled_back_at_once(host, demo, variants, hostvars):
+    before = live_release(host, demo)
+    # The gate gives up after app_health_fail_after (3) unhealthy answers of the new
+    # release, long before the timeout; the rollback's own gate then waits for the
+    # old release (a mod_wsgi daemon under constant load restarts when no request
+    # is in flight or, at the latest, after its graceful-timeout).
+    drain = int(hostvars.get("mod_wsgi_graceful_timeout", 30)) if demo["app_server"] == "mod_wsgi" else 0
+    timeout = 60 + drain
+    with Load(host, demo) as load:
+        result, seconds = deploy("-e", f"@{variants['unhealthy_behind_the_web_server']}", "-e", f"app_health_timeout={timeout}")
     assert result.returncode != 0
     assert "did not pass its health check" in result.output, result.output[-3000:]
     assert re.search(rf"Rolled back: release {before} is live again and healthy", result.output), result.output[-3000:]
-    _figure("unhealthy release (rolled back)", 0, load)
-    assert load.result["failed"] == 0, load.summary()
+    window = load.failure_window("health")
+    _figure("fails behind the web server (rolled back)", seconds, load, bad_release_answered=window)
+    # Given up within seconds, not after the timeout.
+    assert seconds < timeout / 2, seconds
+    # Only the health path failed, for the few seconds the new release answered it
+    # (the gate's few answers, then the reload back to the previous release; a
+    # mod_wsgi daemon drains its requests first, for up to its graceful timeout).
+    assert load.result["failed"] == load.result["failed_health"], load.summary()
+    assert 0 < window < 10 + drain, (window, load.summary())
     assert load.versions()[-1] == "2.0.0", load.versions()
     assert live_release(host, demo) == before
     assert version_of(host, demo) == "2.0.0"

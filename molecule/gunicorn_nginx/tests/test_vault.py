@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
-from stacklib import ansible_playbook, hostvars, raw_apps  # noqa: E402,F401
+from stacklib import ansible_playbook, hostvars, layout, raw_apps, runs_that_wrote  # noqa: E402,F401
 
 CANARY = "vaulted-canary-9f3b2c"
 
@@ -39,6 +39,6 @@ def test_a_vaulted_secret_is_used_and_never_printed(tmp_path, raw_apps):
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
-    secrets_task = output.split("TASK [flaskstack.deploy.app : Write the application secrets]", 1)[1].split("TASK [", 1)[0]
-    assert re.search(r"changed: \[", secrets_task), "the vaulted value did not reach the secrets file"
+    demo = [a for a in layout.app_layouts(apps) if a["name"] == apps[0]["name"]][0]
+    assert runs_that_wrote(output, demo["secrets_file"]), "the vaulted value did not reach the secrets file"
     assert CANARY not in output
