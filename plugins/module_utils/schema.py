@@ -11,6 +11,8 @@ and a unit test fails when they disagree with it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings
@@ -487,6 +489,22 @@ def app_problems(index, app, app_server, web_server, variable):
     server = app.get("app_server", app_server)
     if server in pairings.APP_SERVERS:
         yield from pairings.pairing_errors(server, web_server, f"{where}.app_server", "flaskstack_web_server")
+
+
+def check_key(apps, app_server=None, web_server=None):
+    """A digest of what app_errors depends on, so that a list is checked once
+    per play: the list (secret values left out: the digest is shown in logs,
+    and a secret's value cannot make a list invalid once it is a string) and
+    the pairing."""
+
+    def without_secrets(app):
+        if not isinstance(app, dict) or not isinstance(app.get("secret_env"), dict):
+            return app
+        return dict(app, secret_env={k: type(v).__name__ for k, v in app["secret_env"].items()})
+
+    listed = [without_secrets(a) for a in apps] if isinstance(apps, list) else apps
+    text = json.dumps([listed, app_server, web_server], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps"):

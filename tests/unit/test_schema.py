@@ -68,3 +68,15 @@ def test_each_filter_file_documents_the_one_filter_it_holds(path):
     namespace = {}
     exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - the collection's own file
     assert set(namespace["FilterModule"]().filters()) == {path.stem}
+
+
+def test_the_check_key_changes_with_the_list_and_the_pairing_but_shows_no_secret():
+    apps = [{"name": "demo", "source": {"path": "/src"}, "entry_point": "demo:app", "secret_env": {"KEY": "s3cret"}}]
+    key = schema.check_key(apps)
+    assert key == schema.check_key([dict(apps[0])])
+    assert key != schema.check_key([dict(apps[0], port=8080)])
+    assert key != schema.check_key(apps, app_server="uwsgi")
+    assert key != schema.check_key(apps, web_server="apache")
+    # A secret's value does not enter the digest; a new secret does.
+    assert key == schema.check_key([dict(apps[0], secret_env={"KEY": "other"})])
+    assert key != schema.check_key([dict(apps[0], secret_env={"KEY": "s3cret", "MORE": "x"})])
