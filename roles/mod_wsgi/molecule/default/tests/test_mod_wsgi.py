@@ -90,7 +90,8 @@ def test_each_app_has_its_daemon_process_group(host, apps, raw_apps, processes):
         # The site includes it and runs the application in that group, never embedded.
         site = host.file(f"/etc/apache2/sites-available/{app['site_name']}").content_string
         assert f"Include {conf.path}" in site
-        assert f"WSGIProcessGroup {app['unit_name']}" in site
+        # Each daemon process loads the application as it starts (both groups named).
+        assert re.search(rf"WSGIScriptAlias \S+ {re.escape(app['wsgi_file'])} process-group={re.escape(app['unit_name'])} application-group=%{{GLOBAL}}$", site, re.M), site
         # Under mod_wsgi the application has no unit or socket of its own.
         assert not host.file(f"/etc/systemd/system/flaskstack-{app['name']}.service").exists
         assert not host.file(f"/etc/systemd/system/flaskstack-{app['name']}.socket").exists
