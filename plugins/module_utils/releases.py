@@ -419,9 +419,16 @@ def switch_failures(back, result, result_back, timeout, failure=None):
     messages = []
     for step in back:
         app = step["app"]
+        report = went.get(step["name"]) or {}
+        # Given up early (app_health_fail_after), or after the whole timeout.
+        waited = (
+            f"{report['unhealthy_in_a_row']} unhealthy answers in a row, given up after {report['seconds']} s"
+            if report.get("failed_fast")
+            else f"for {report.get('seconds', timeout)} s"
+        )
         head = (
             f"{step['name']}: release {step['release']} went live but did not pass its health check"
-            f" (GET {app['health_url']}, Host {app['health_host']}, for {timeout} s; last answer: {_said(went.get(step['name']))})."
+            f" (GET {app['health_url']}, Host {app['health_host']}, {waited}; last answer: {_said(report)})."
             if went
             else f"{step['name']}: switching to release {step['release']} failed: {(failure or {}).get('msg', 'see the task above')}."
         )

@@ -188,10 +188,11 @@ class Load:
 
     SCRIPT = "/root/flaskstack-loadgen.py"
 
-    def __init__(self, host, app, warmup=1.5):
+    def __init__(self, host, app, warmup=1.5, slow_seconds=4):
         self.container = host.backend.get_hostname()
         self.app = app
         self.warmup = warmup
+        self.slow_seconds = slow_seconds
         self.result = None
 
     def _exec(self, *args, detach=False):
@@ -213,7 +214,7 @@ class Load:
             "--port", str(port),
             "--host", self.app["server_names"][0],
             "--path", self.app["url_prefix"],
-            "--slow-path", self.app["url_prefix"] + "slow?seconds=4",
+            "--slow-path", self.app["url_prefix"] + f"slow?seconds={self.slow_seconds}",
             "--health-path", self.app["url_prefix"].rstrip("/") + self.app["health_path"],
             "--duration", "400",
             "--stop-file", "/root/loadgen.stop",

@@ -153,7 +153,7 @@ def test_a_release_that_answers_unhealthy_is_given_up_at_once(server):
     url, answers = server
     answers.append((503, "new"))
     passed, report = health_gate.gate(url, "demo.test", "new", timeout=30, settle=1, pause=0.02, fail_after=3)
-    assert not passed and report["failed_fast"] and report["requests"] == 3
+    assert not passed and report["failed_fast"] and report["requests"] == 3 and report["unhealthy_in_a_row"] == 3
     assert report["seconds"] < 5
 
 

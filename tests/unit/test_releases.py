@@ -201,6 +201,14 @@ def test_switches_that_go_back_and_what_the_play_says():
     assert "demo: release bbbbbbbbbbbb went live but did not pass its health check" in message
     assert "last answer: 503 from release bbbbbbbbbbbb" in message
     assert "Rolled back: release aaaaaaaaaaaa is live again and healthy." in message
+    assert "for 60 s;" in message
+    # A gate that gave up early says so, with its own time, not the timeout.
+    fast = {"stdout": json.dumps({"passed": False, "apps": [
+        {"name": "demo", "passed": False, "last_status": 500, "last_release": "bbbbbbbbbbbb",
+         "failed_fast": True, "unhealthy_in_a_row": 3, "seconds": 1.4},
+    ]})}  # fmt: skip
+    (quick,) = releases.switch_failures(back, fast, again, 60)
+    assert "3 unhealthy answers in a row, given up after 1.4 s; last answer: 500 from release bbbbbbbbbbbb" in quick
     (worse,) = releases.switch_failures(back, gate, {}, 60)
     assert "Rolled back to release aaaaaaaaaaaa, but it does not answer its health check either" in worse
     (first,) = releases.switch_failures([steps[1]], {}, {}, 60, {"msg": "reload failed"})

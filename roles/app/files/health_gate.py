@@ -85,7 +85,7 @@ def gate(url, host, release, timeout=60.0, settle=3.0, pause=0.2, fail_after=0, 
             # The new release itself answered, and not with 200: it is unhealthy.
             unhealthy = unhealthy + 1 if seen == release else 0
             if fail_after and unhealthy >= fail_after:
-                report.update(seconds=round(now - start, 1), failed_fast=True)
+                report.update(seconds=round(now - start, 1), failed_fast=True, unhealthy_in_a_row=unhealthy)
                 return False, report
         if now - start >= timeout:
             report["seconds"] = round(now - start, 1)
