@@ -522,16 +522,43 @@ def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps
     names = [a.get("name") for a in apps if isinstance(a, dict)]
     for dup in sorted({n for n in names if n and names.count(n) > 1}):
         errors.append(f"{variable}: the name {dup!r} is used by more than one application.")
-    seen = {}
-    for app in apps:
-        if not isinstance(app, dict) or not isinstance(app.get("server_names"), list):
-            continue
-        for server_name in app["server_names"]:
-            key = (server_name, app.get("port", 80))
-            if key in seen and seen[key] != app.get("name"):
-                errors.append(f"{variable}: {server_name}:{key[1]} is claimed by both {seen[key]!r} and {app.get('name')!r}.")
-            seen.setdefault(key, app.get("name"))
+    errors.extend(_claim_errors(apps, variable))
     return errors
+
+
+def _listens(app):
+    """The ports an application's virtual hosts listen on: [(port, scheme)],
+    its HTTP port and, unless HTTPS is off, its HTTPS port."""
+    tls = app.get("tls", {})
+    ports = [(app.get("port", 80), "HTTP")]
+    if tls is not False:
+        ports.append(((tls if isinstance(tls, dict) else {}).get("port", 443), "HTTPS"))
+    return [(port, scheme) for port, scheme in ports if _is_int(port)]
+
+
+def _claim_errors(apps, variable):
+    """Two applications that would claim the same host name on the same port,
+    or one port that would serve HTTP for one application and HTTPS for another."""
+    claims, schemes = {}, {}
+    for app in apps:
+        if not isinstance(app, dict):
+            continue
+        for port, scheme in _listens(app):
+            if port in schemes and schemes[port][0] != scheme:
+                other_scheme, other = schemes[port]
+                yield (
+                    f"{variable}: port {port} would serve {other_scheme} for {other!r} and {scheme} for {app.get('name')!r};"
+                    " one port speaks one of them: give one of the applications another port."
+                )
+            schemes.setdefault(port, (scheme, app.get("name")))
+            names = app.get("server_names")
+            for server_name in names if isinstance(names, list) else []:
+                if not isinstance(server_name, str):
+                    continue
+                key = (server_name, port)
+                if key in claims and claims[key] != app.get("name"):
+                    yield f"{variable}: {server_name}:{port} is claimed by both {claims[key]!r} and {app.get('name')!r}."
+                claims.setdefault(key, app.get("name"))
 
 
 def argument_spec():

@@ -72,6 +72,10 @@ def test_two_apps_get_their_own_names():
         ([app(server_names=[])], {}, "server_names: [] must be a non-empty list of host names"),
         ([app(url_prefix="shop")], {}, "url_prefix: 'shop' must start and end with '/'"),
         ([app(server_names=["a.test"]), app(name="b", server_names=["a.test"])], {}, "a.test:80 is claimed by both 'demo' and 'b'"),
+        # HTTPS ports too, and one port cannot speak HTTP for one application and HTTPS for another.
+        ([app(server_names=["a.test"]), app(name="b", server_names=["a.test"], port=8080)], {}, "a.test:443 is claimed by both 'demo' and 'b'"),
+        ([app(port=8443, tls=False), app(name="b", server_names=["b.test"], tls={"port": 8443})], {},
+         "port 8443 would serve HTTP for 'demo' and HTTPS for 'b'; one port speaks one of them"),
         ("demo", {}, "flaskstack_apps must be a list of applications"),
         ([app(static_dir=True)], {}, "static_dir: True must be a path inside the code"),
         ([app(static_dir="../../etc")], {}, "static_dir: '../../etc' must be a path inside the code"),
@@ -84,6 +88,11 @@ def test_two_apps_get_their_own_names():
 def test_bad_input_is_named(apps, kwargs, expected):
     errors = schema.app_errors(apps, **kwargs)
     assert any(expected in e for e in errors), errors
+
+
+def test_applications_may_share_ports_under_their_own_names():
+    apps = [app(server_names=["a.test"]), app(name="b", server_names=["b.test"]), app(name="c", server_names=["a.test"], tls=False, port=8080)]
+    assert schema.app_errors(apps) == []
 
 
 @pytest.mark.parametrize(
