@@ -71,6 +71,7 @@ def main():
     parser.add_argument("--pause", type=float, default=0.1)
     parser.add_argument("--duration", type=float, default=300)
     parser.add_argument("--max-requests", type=int, default=50000)
+    parser.add_argument("--finish-slow", action="store_true", help="count the slow requests in flight when the load stops, once they end")
     parser.add_argument("--stop-file", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
@@ -119,11 +120,16 @@ def main():
     if args.health_path:
         threads.append(threading.Thread(target=fast_client, args=(args.health_path, health)))
     # The slow clients' last requests, in flight when the load stops, are left
-    # unfinished (not counted): the step they measured is over.
-    slow_threads = [threading.Thread(target=slow_client, args=(offset,), daemon=True) for offset in (0, 2)]
+    # unfinished (not counted) unless --finish-slow: the step they measured is
+    # over. The two clients are half a request apart, so that one request is
+    # always well into its time.
+    slow_seconds = float(re.search(r"seconds=([\d.]+)", args.slow_path).group(1)) if "seconds=" in args.slow_path else 4.0
+    slow_threads = [
+        threading.Thread(target=slow_client, args=(offset,), daemon=not args.finish_slow) for offset in (0, slow_seconds / 2)
+    ]
     for thread in threads + slow_threads:
         thread.start()
-    for thread in threads:
+    for thread in threads + (slow_threads if args.finish_slow else []):
         thread.join()
 
     with lock:

@@ -188,11 +188,12 @@ class Load:
 
     SCRIPT = "/root/flaskstack-loadgen.py"
 
-    def __init__(self, host, app, warmup=1.5, slow_seconds=4):
+    def __init__(self, host, app, warmup=1.5, slow_seconds=4, finish_slow=False):
         self.container = host.backend.get_hostname()
         self.app = app
         self.warmup = warmup
         self.slow_seconds = slow_seconds
+        self.finish_slow = finish_slow
         self.result = None
 
     def _exec(self, *args, detach=False):
@@ -211,6 +212,7 @@ class Load:
         self._exec(
             "python3", self.SCRIPT,
             *(["--tls"] if scheme == "https" else []),
+            *(["--finish-slow"] if self.finish_slow else []),
             "--port", str(port),
             "--host", self.app["server_names"][0],
             "--path", self.app["url_prefix"],

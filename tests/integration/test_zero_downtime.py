@@ -115,9 +115,10 @@ def test_deploy_v2_drops_no_request(host, demo, variants):
     if shared:
         assert host.run(f"runuser -u {demo['user']} -- sh -c 'echo kept > {keep}'").rc == 0
     before = live_release(host, demo)
-    # Slow requests of 8 s: one is still in flight when the new release's
-    # workers have started and answered, even on a busy machine.
-    with Load(host, demo, slow_seconds=8) as load:
+    # Slow requests of 8 s, counted when they end even after the load stopped:
+    # one is still in flight when the new release's workers have started and
+    # answered, even on a busy machine.
+    with Load(host, demo, slow_seconds=8, finish_slow=True) as load:
         result, seconds = deploy("-e", f"@{variants['v2']}")
     assert result.returncode == 0, result.output[-3000:]
     _figure("deploy v1 -> v2", seconds, load)
