@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings
+from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings, tls
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 ENTRY_POINT_RE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*)(?P<call>\(\))?$")
@@ -529,10 +529,7 @@ def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps
 def _listens(app):
     """The ports an application's virtual hosts listen on: [(port, scheme)],
     its HTTP port and, unless HTTPS is off, its HTTPS port."""
-    tls = app.get("tls", {})
-    ports = [(app.get("port", 80), "HTTP")]
-    if tls is not False:
-        ports.append(((tls if isinstance(tls, dict) else {}).get("port", 443), "HTTPS"))
+    ports = [(app.get("port", 80), "HTTP"), (tls.https_port(app), "HTTPS")]
     return [(port, scheme) for port, scheme in ports if _is_int(port)]
 
 

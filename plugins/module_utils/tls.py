@@ -27,6 +27,13 @@ SECURITY_HEADERS = {
 RENEW_DAYS = 30
 
 
+def https_port(app):
+    """The port an application's HTTPS virtual host listens on, or None when it
+    has no HTTPS ("tls: false")."""
+    given = app.get("tls", {})
+    return given.get("port", 443) if isinstance(given, dict) else None
+
+
 def https(app, server_names):
     """The HTTPS part of an application's layout: whether it has TLS, where its
     certificate comes from (self_signed, file, pem or acme) and lives, its port,
@@ -54,7 +61,7 @@ def https(app, server_names):
     return {
         "tls": given is not None,
         "tls_source": source,
-        "tls_port": (given or {}).get("port", 443),
+        "tls_port": https_port(app) or 443,
         "tls_redirect": given is not None and given.get("redirect", True),
         "tls_dir": f"{TLS_DIR}/{name}",
         "tls_cert_path": f"{TLS_DIR}/{name}/fullchain.pem",
