@@ -62,7 +62,8 @@ def main():
     parser.add_argument("--host", required=True)
     parser.add_argument("--tls", action="store_true", help="HTTPS, with --host in SNI")
     parser.add_argument("--path", default="/")
-    parser.add_argument("--slow-path", default="/slow?seconds=4")
+    parser.add_argument("--slow-path", default="/slow", help="a path that answers after ?seconds=N")
+    parser.add_argument("--slow-seconds", type=float, default=4.0)
     parser.add_argument("--health-path", default="", help="also request this path, in a loop (one client)")
     parser.add_argument("--clients", type=int, default=4)
     # Each page client waits this long between requests: about 40 page and 10
@@ -109,7 +110,7 @@ def main():
         time.sleep(offset)
         while running():
             t0 = time.monotonic() - started
-            status, body = request(args.port, args.host, args.slow_path, 60, args.tls)
+            status, body = request(args.port, args.host, f"{args.slow_path}?seconds={args.slow_seconds:g}", 60, args.tls)
             version = json.loads(body).get("version") if status == 200 else None
             with lock:
                 slow.append((t0, time.monotonic() - started, status, version))
@@ -123,9 +124,8 @@ def main():
     # unfinished (not counted) unless --finish-slow: the step they measured is
     # over. The two clients are half a request apart, so that one request is
     # always well into its time.
-    slow_seconds = float(re.search(r"seconds=([\d.]+)", args.slow_path).group(1)) if "seconds=" in args.slow_path else 4.0
     slow_threads = [
-        threading.Thread(target=slow_client, args=(offset,), daemon=not args.finish_slow) for offset in (0, slow_seconds / 2)
+        threading.Thread(target=slow_client, args=(offset,), daemon=not args.finish_slow) for offset in (0, args.slow_seconds / 2)
     ]
     for thread in threads + slow_threads:
         thread.start()
