@@ -35,9 +35,12 @@ def layout(app, app_server=None, web_server=None):
     prefix = app.get("url_prefix", "/")
     unit = f"flaskstack-{name}"
     server = pairings.app_server(app.get("app_server", app_server))
-    # An app server without a unit of its own runs inside the web server (no
-    # socket, no proxy in front of it).
-    hosted = server["hosted_by"] is not None
+    # An app server that the host's web server hosts runs inside it (no unit of
+    # ours, no socket, no proxy in front of it); otherwise it runs in a unit of
+    # its own, on a unix socket or on a loopback TCP port (pairings.APP_SERVERS).
+    hosted = server["hosted_by"] == web_server
+    tcp = not hosted and server["listens"] == "tcp"
+    backend_port = schema.backend_port(app) if tcp else None
     health_path = app.get("health_path", "/health")
     server_names = list(app.get("server_names") or [f"{name}.localhost"])
     https = tls.https(app, server_names)
@@ -66,7 +69,7 @@ def layout(app, app_server=None, web_server=None):
         "packages": list(app.get("packages", [])),
         "health_path": health_path,
         "workers": app.get("workers"),
-        "trusted_proxies": app.get("trusted_proxies", server["trusted_proxies"]),
+        "trusted_proxies": app.get("trusted_proxies", 0 if hosted else server["trusted_proxies"]),
         "shared_dirs": shared_dirs,
         "test_command": app.get("test_command"),
         "health_url": f"{health_base}{prefix.rstrip('/')}{health_path}",
@@ -98,12 +101,16 @@ def layout(app, app_server=None, web_server=None):
         "restart_marker": f"{CONFIG_DIR}/{name}/restart-pending",
         # The name of the application's units, and of whatever its app server names after it.
         "unit_name": unit,
-        "socket_path": None if hosted else f"{RUN_DIR}/{name}.sock",
+        "socket_path": None if hosted or tcp else f"{RUN_DIR}/{name}.sock",
+        # The loopback TCP port of an app server that cannot listen on a unix socket.
+        "backend_port": backend_port,
+        # Where the web server sends the application's requests (none: it hosts it).
+        "upstream_address": None if hosted else f"127.0.0.1:{backend_port}" if tcp else f"unix:{RUN_DIR}/{name}.sock",
         "runtime_dir": None if hosted else unit,
         "upstream": f"flaskstack_{name.replace('-', '_')}",
-        "service_unit": pairings.WEB_SERVERS[server["hosted_by"]]["unit"] if hosted else f"{unit}.service",
-        "socket_unit": None if hosted else f"{unit}.socket",
-        "app_units": [] if hosted else [f"{unit}.socket", f"{unit}.service"],
+        "service_unit": pairings.WEB_SERVERS[web_server]["unit"] if hosted else f"{unit}.service",
+        "socket_unit": None if hosted or tcp else f"{unit}.socket",
+        "app_units": [] if hosted else [f"{unit}.service"] if tcp else [f"{unit}.socket", f"{unit}.service"],
         "apache_modules": list(server["apache_modules"]),
         # What the app server may write to: the shared directories, and the app's writable_paths.
         "writable_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs] + list(app.get("writable_paths", [])),
@@ -178,3 +185,11 @@ def moved_apps(apps, state, app_servers):
         elif (paths.get(app["base_dir"]) or {}).get("exists"):
             out.extend({"app": app, "from": server, "recorded": False} for server in app_servers if server != app["app_server"])
     return out
+
+
+def left_units(apps, kinds=("socket", "service")):
+    """The units named after the applications (flaskstack-NAME.socket and
+    .service) that their app server no longer has: what an app server with
+    both leaves for an application that moved to another app server (none
+    when that one uses the same names, all when the web server hosts it)."""
+    return [f"{app['unit_name']}.{kind}" for app in apps for kind in kinds if f"{app['unit_name']}.{kind}" not in app["app_units"]]

@@ -13,18 +13,24 @@ which the app role and the playbooks call by name (see the collection README,
 from __future__ import annotations
 
 # What the rest of the collection knows of each app server:
-#   unit:            it runs each application in a systemd service of its own,
-#                    flaskstack-NAME.service, with a socket flaskstack-NAME.socket
-#                    at /run/flaskstack/NAME.sock (otherwise the web server hosts it)
-#   hosted_by:       the web server that runs the application itself (no socket)
+#   hosted_by:       the web server that runs the application itself when it is
+#                    the host's web server (no unit of ours, no proxy hop); behind
+#                    any other web server, the app server runs each application in
+#                    a systemd service of its own, flaskstack-NAME.service
+#   listens:         where that service listens for the web server: "unix", a socket
+#                    flaskstack-NAME.socket at /run/flaskstack/NAME.sock that systemd
+#                    holds; "tcp", the application's backend_port on 127.0.0.1, which
+#                    only the web server's user may connect to (for a server that
+#                    cannot listen on a unix socket)
 #   trusted_proxies: the default number of proxies in front of the application
+#                    when a web server proxies to it (0 when the web server hosts it)
 #   loads_settings:  the WSGI entry point loads app.env and secrets.env itself,
 #                    because no unit of ours passes them in
 #   apache_modules:  the Apache modules its applications need behind Apache
 APP_SERVERS = {
-    "gunicorn": {"unit": True, "hosted_by": None, "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_http"]},
-    "uwsgi": {"unit": True, "hosted_by": None, "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_uwsgi"]},
-    "mod_wsgi": {"unit": False, "hosted_by": "apache", "trusted_proxies": 0, "loads_settings": True, "apache_modules": ["wsgi"]},
+    "gunicorn": {"hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_http"]},
+    "uwsgi": {"hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_uwsgi"]},
+    "mod_wsgi": {"hosted_by": "apache", "listens": "tcp", "trusted_proxies": 1, "loads_settings": True, "apache_modules": ["wsgi"]},
 }
 # What the rest of the collection knows of each web server: its unit, and the
 # command that tests its configuration (run before any reload).
@@ -39,15 +45,8 @@ SUPPORTED_PAIRINGS = (
     ("uwsgi", "nginx"),
     ("uwsgi", "apache"),
     ("mod_wsgi", "apache"),
+    ("mod_wsgi", "nginx"),
 )
-# Pairings refused on purpose, with the reason.
-REFUSED_PAIRINGS = {
-    ("mod_wsgi", "nginx"): (
-        "mod_wsgi runs inside Apache; behind Nginx it would need mod_wsgi-express, a second Apache"
-        " that listens on a TCP port any local user can reach (bypassing Nginx) and that is compiled"
-        " on the server (a compiler and apache2-dev). Use uwsgi + nginx or gunicorn + nginx, or mod_wsgi + apache."
-    ),
-}
 DEFAULT_APP_SERVER = "gunicorn"
 DEFAULT_WEB_SERVER = "nginx"
 
@@ -64,11 +63,6 @@ def pairing_errors(app_server_name, web_server, app_variable="flaskstack_app_ser
         return [f"{app_variable}: {app_server_name!r} is not an app server; choose one of: {', '.join(APP_SERVERS)}."]
     if web_server not in WEB_SERVERS:
         return [f"{web_variable}: {web_server!r} is not a web server; choose one of: {', '.join(WEB_SERVERS)}."]
-    if (app_server_name, web_server) in REFUSED_PAIRINGS:
-        return [
-            f"{app_variable}/{web_variable}: the pairing {app_server_name} + {web_server} is refused:"
-            f" {REFUSED_PAIRINGS[(app_server_name, web_server)]} Supported pairings: {supported}."
-        ]
     if (app_server_name, web_server) not in SUPPORTED_PAIRINGS:
         return [
             f"{app_variable}/{web_variable}: the pairing {app_server_name} + {web_server} is not supported"

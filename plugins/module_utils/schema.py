@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings, tls
 
@@ -73,6 +74,24 @@ def _check_entry_point(where, entry_point, app):
 def _check_port(where, port, app, key="port"):
     if not _is_int(port) or not 1 <= port <= 65535:
         yield f"{where}.{key}: {port!r} is out of range; use a whole number from 1 to 65535."
+
+
+# The loopback TCP ports an app server listens on when it cannot use a unix
+# socket (mod_wsgi behind Nginx): by default one from the application's name, in
+# a range below Linux's ephemeral ports (32768 and up).
+BACKEND_PORTS = range(20000, 30000)
+
+
+def backend_port(app):
+    """The loopback TCP port of an application's app server, when it listens on one."""
+    if "backend_port" in app and app["backend_port"] is not None:
+        return app["backend_port"]
+    return BACKEND_PORTS.start + zlib.crc32(app["name"].encode()) % len(BACKEND_PORTS)
+
+
+def _check_backend_port(where, port, app):
+    if not _is_int(port) or not 1024 <= port <= 65535:
+        yield f"{where}.backend_port: {port!r} is out of range; use a whole number from 1024 to 65535 (the app server does not run as root)."
 
 
 def _check_server_names(where, names, app):
@@ -279,6 +298,19 @@ APP_KEYS = {
         "default": "`80`",
         "summary": "The port the web server listens on for it.",
         "doc": ["The TCP port the web server listens on for this application."],
+    },
+    "backend_port": {
+        "spec": {"type": "int"},
+        "null_ok": True,
+        "check": _check_backend_port,
+        "default": "from the name, 20000-29999",
+        "summary": "mod_wsgi behind Nginx: the loopback port its Apache listens on (only the web server's user may connect).",
+        "doc": [
+            "The TCP port on 127.0.0.1 that the app server listens on when it cannot listen on a unix socket"
+            " (mod_wsgi behind Nginx: a dedicated Apache); only the web server's user may connect to it.",
+            "Default: a port from the application's name, from 20000 to 29999; two applications that would"
+            " share one, or a port the web server listens on, are refused: set this key for one of them.",
+        ],
     },
     "url_prefix": {
         "spec": {"type": "str", "default": "/"},
@@ -523,7 +555,38 @@ def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps
     for dup in sorted({n for n in names if n and names.count(n) > 1}):
         errors.append(f"{variable}: the name {dup!r} is used by more than one application.")
     errors.extend(_claim_errors(apps, variable))
+    errors.extend(_backend_port_errors(apps, app_server, web_server, variable))
     return errors
+
+
+def _backend_port_errors(apps, app_server, web_server, variable):
+    """Two applications whose app servers would listen on the same loopback TCP
+    port, or one on a port the web server listens on."""
+    web_ports = {port: app.get("name") for app in apps if isinstance(app, dict) for port, _ in _listens(app)}
+    taken = {}
+    for app in apps:
+        if not isinstance(app, dict) or not isinstance(app.get("name"), str) or not NAME_RE.match(app["name"]):
+            continue
+        server = app.get("app_server", app_server)
+        if server not in pairings.APP_SERVERS or web_server not in pairings.WEB_SERVERS:
+            continue
+        entry = pairings.APP_SERVERS[server]
+        if entry["hosted_by"] == web_server or entry["listens"] != "tcp":
+            continue
+        port = backend_port(app)
+        if not _is_int(port):
+            continue
+        if port in web_ports:
+            yield (
+                f"{variable}: {app['name']!r} would have its app server listen on port {port}, where the web server"
+                f" listens for {web_ports[port]!r}; set another backend_port for {app['name']!r}."
+            )
+        if port in taken:
+            yield (
+                f"{variable}: the app servers of {taken[port]!r} and {app['name']!r} would both listen on port {port};"
+                " set backend_port for one of them."
+            )
+        taken.setdefault(port, app["name"])
 
 
 def _listens(app):

@@ -94,6 +94,21 @@ def assert_socket_for_web_server_only(host, app, web_group):
     assert host.run(f"runuser -u {web_group} -- python3 -c {shlex.quote(connect)}").rc == 0
 
 
+def assert_port_for_web_server_only(host, app, web_user):
+    """The app's loopback TCP port (an app server that cannot listen on a unix
+    socket): only on 127.0.0.1; the web server's user connects, another local
+    user (root included) is refused."""
+    port = app["backend_port"]
+    listeners = host.check_output(f"ss -Htln 'sport = :{port}'")
+    assert listeners and all(line.split()[3] == f"127.0.0.1:{port}" for line in listeners.splitlines()), listeners
+    connect = f"import socket; socket.create_connection(('127.0.0.1', {port}), 5).close()"
+    for other in ("nobody", "root"):
+        refused = host.run(f"runuser -u {other} -- python3 -c {shlex.quote(connect)}")
+        assert refused.rc != 0 and "ConnectionRefusedError" in refused.stderr, (other, refused.stderr)
+    allowed = host.run(f"runuser -u {web_user} -- python3 -c {shlex.quote(connect)}")
+    assert allowed.rc == 0, allowed.stderr
+
+
 def assert_still_serving(host, service, check_command, master, apps):
     """After a rejected configuration: it still passes the server's own check, the
     same master process runs, and every application answers through the server."""

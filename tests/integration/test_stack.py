@@ -7,7 +7,7 @@ specific to one pairing lives in that scenario's own tests/ directory.
 import hashlib
 import re
 
-from stacklib import ansible_playbook, app_endpoint, app_pids, assert_socket_for_web_server_only, fetch, fetch_app, restart_container, service_pids
+from stacklib import ansible_playbook, app_endpoint, app_pids, assert_port_for_web_server_only, assert_socket_for_web_server_only, fetch, fetch_app, restart_container, service_pids
 
 
 def test_each_app_answers_through_the_web_server_on_its_own_name(host, apps, raw_apps):
@@ -90,18 +90,31 @@ def test_each_app_runs_as_its_own_user(host, apps):
 
 
 def test_the_socket_is_usable_by_the_web_server_only(host, apps, web_group):
+    checked = 0
     for app in apps:
-        if not app["socket_path"]:
-            continue  # mod_wsgi: the app lives inside Apache, no socket of its own
         # Another local user cannot talk to the application directly.
-        assert_socket_for_web_server_only(host, app, web_group)
+        if app["socket_path"]:
+            assert_socket_for_web_server_only(host, app, web_group)
+            checked += 1
+        elif app["backend_port"]:
+            # mod_wsgi behind Nginx: its own Apache on a loopback port.
+            assert_port_for_web_server_only(host, app, web_group)
+            checked += 1
+    # mod_wsgi inside Apache: the application has no socket nor port of its own.
+    assert checked == sum(1 for app in apps if not app["hosted_by_web_server"])
 
 
 def test_no_app_process_listens_on_a_tcp_or_udp_port(host, apps):
-    listeners = host.check_output("ss -Htulnp")
+    """An application listens on no port, but an app server that cannot use a
+    unix socket on its backend_port, on loopback only."""
+    listeners = host.check_output("ss -Htulnp").splitlines()
     for app in apps:
         for pid in app_pids(host, app):
-            assert f"pid={pid}," not in listeners, f"{app['name']} listens on a port:\n{listeners}"
+            own = [line for line in listeners if f"pid={pid}," in line]
+            allowed = [f"127.0.0.1:{app['backend_port']} "] if app["backend_port"] else []
+            assert all(line.startswith("tcp") and any(a in line for a in allowed) for line in own), (
+                f"{app['name']} listens on a port other than its loopback backend port:\n" + "\n".join(own)
+            )
 
 
 def test_secrets_are_readable_by_root_and_the_app_group_only(host, apps, raw_apps):

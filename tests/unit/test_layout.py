@@ -55,9 +55,14 @@ def test_two_apps_get_their_own_names():
     [
         ([app()], {"app_server": "tomcat"}, "flaskstack_app_server: 'tomcat' is not an app server; choose one of: gunicorn, uwsgi, mod_wsgi"),
         ([app()], {"web_server": "caddy"}, "flaskstack_web_server: 'caddy' is not a web server; choose one of: nginx, apache"),
-        ([app()], {"app_server": "mod_wsgi"}, "the pairing mod_wsgi + nginx is refused: mod_wsgi runs inside Apache"),
-        ([app(app_server="mod_wsgi")], {}, "flaskstack_apps[0] (demo).app_server/flaskstack_web_server: the pairing mod_wsgi + nginx is refused"),
-        ([app(app_server="mod_wsgi")], {}, "Supported pairings: gunicorn + nginx, gunicorn + apache, uwsgi + nginx, uwsgi + apache, mod_wsgi + apache."),
+        ([app()], {"web_server": "lighttpd"}, "flaskstack_web_server: 'lighttpd' is not a web server; choose one of: nginx, apache"),
+        # mod_wsgi behind Nginx listens on a loopback TCP port: two applications cannot share one,
+        # nor use one the web server listens on.
+        ([app(app_server="mod_wsgi", backend_port=21000), app(name="b", server_names=["b.test"], backend_port=21000)],
+         {"app_server": "mod_wsgi"}, "the app servers of 'demo' and 'b' would both listen on port 21000; set backend_port for one of them"),
+        ([app(backend_port=8080), app(name="b", server_names=["b.test"], port=8080)], {"app_server": "mod_wsgi"},
+         "'demo' would have its app server listen on port 8080, where the web server listens for 'b'"),
+        ([app(backend_port=80)], {"app_server": "mod_wsgi"}, "backend_port: 80 is out of range; use a whole number from 1024 to 65535"),
         ([app(source=None)], {}, "flaskstack_apps[0] (demo).source is missing"),
         ([app(source={"path": "/a", "git": "https://x"})], {}, "give either 'path' or 'git', not both"),
         ([app(entry_point="demo")], {}, "flaskstack_apps[0] (demo).entry_point: 'demo' is not a WSGI entry point"),
@@ -97,7 +102,7 @@ def test_applications_may_share_ports_under_their_own_names():
 
 @pytest.mark.parametrize(
     ("app_server", "web_server"),
-    [("gunicorn", "nginx"), ("gunicorn", "apache"), ("uwsgi", "nginx"), ("uwsgi", "apache"), ("mod_wsgi", "apache")],
+    [("gunicorn", "nginx"), ("gunicorn", "apache"), ("uwsgi", "nginx"), ("uwsgi", "apache"), ("mod_wsgi", "apache"), ("mod_wsgi", "nginx")],
 )
 def test_every_supported_pairing_is_accepted(app_server, web_server):
     assert schema.app_errors([app()], app_server=app_server, web_server=web_server) == []
@@ -109,6 +114,17 @@ def test_mod_wsgi_apps_live_inside_apache():
     assert lay["socket_path"] is None and lay["socket_unit"] is None and lay["app_units"] == []
     # No proxy stands in front of mod_wsgi: forwarded headers are not trusted.
     assert lay["trusted_proxies"] == 0
+
+
+def test_mod_wsgi_behind_nginx_runs_its_own_apache_on_a_loopback_port():
+    demo, blog = layout.app_layouts([app(), app(name="blog", server_names=["blog.test"], backend_port=24000)], app_server="mod_wsgi")
+    assert (demo["hosted_by_web_server"], demo["service_unit"], demo["app_units"]) == (False, "flaskstack-demo.service", ["flaskstack-demo.service"])
+    assert demo["socket_path"] is None and demo["socket_unit"] is None
+    # The default port comes from the name (the same on every host and run), below Linux's ephemeral ports.
+    assert 20000 <= demo["backend_port"] < 30000 and demo["backend_port"] == layout.app_layouts([app()], app_server="mod_wsgi")[0]["backend_port"]
+    assert demo["upstream_address"] == f"127.0.0.1:{demo['backend_port']}" and blog["upstream_address"] == "127.0.0.1:24000"
+    # Nginx is a proxy in front of it; the entry point still loads the settings itself.
+    assert demo["trusted_proxies"] == 1 and demo["shim_loads_settings"]
 
 
 def test_an_app_can_choose_its_own_app_server():
@@ -202,3 +218,15 @@ def test_applications_that_moved_to_another_app_server():
     # Set up before the host kept a record: it leaves every other app server.
     state["paths"]["/srv/flaskstack/new"] = {"exists": True}
     assert [(m["from"], m["recorded"]) for m in layout.moved_apps([new], state, servers)] == [("uwsgi", False), ("mod_wsgi", False)]
+
+
+def test_an_app_that_moved_leaves_the_units_its_new_app_server_does_not_have():
+    def moved(app_server, web_server):
+        return layout.left_units(layout.app_layouts([app()], app_server=app_server, web_server=web_server))
+
+    # Same names: the new app server's role rewrote them.
+    assert moved("uwsgi", "nginx") == []
+    # mod_wsgi behind Nginx listens on a loopback port: the socket goes, the service stays (its own Apache).
+    assert moved("mod_wsgi", "nginx") == ["flaskstack-demo.socket"]
+    # Inside Apache: both go.
+    assert moved("mod_wsgi", "apache") == ["flaskstack-demo.socket", "flaskstack-demo.service"]

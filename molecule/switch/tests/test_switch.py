@@ -1,5 +1,6 @@
-"""After a switch from Gunicorn + Nginx to uWSGI + Apache: the old servers are
-gone from the picture and the application kept its data."""
+"""After switches from Gunicorn + Nginx to mod_wsgi + Nginx (checked by
+prepare.yml), then to uWSGI + Apache: the old servers are gone from the picture
+and the application kept its data."""
 
 
 def test_nginx_is_stopped_and_disabled(host):
@@ -28,8 +29,17 @@ def test_no_gunicorn_runs_and_the_units_run_uwsgi(host):
         assert host.service(f"flaskstack-{name}").is_running
 
 
+def test_no_apache_of_an_application_nor_its_loopback_rules_is_left(host):
+    for name in ("demo", "blog"):
+        assert not host.file(f"/etc/flaskstack/{name}/apache.conf").exists
+    assert host.run("pgrep -f '[a]pache2 -f /etc/flaskstack/'").rc != 0
+    assert not host.file("/etc/systemd/system/flaskstack-loopback-guard.service").exists
+    assert not host.file("/etc/flaskstack/loopback-guard.nft").exists
+    assert host.run("nft list table inet flaskstack_guard").rc != 0
+
+
 def test_the_application_kept_its_data(host):
     notes = host.file("/srv/flaskstack/demo/notes.txt")
     assert notes.exists
-    assert notes.content_string == "written while Gunicorn and Nginx served the app"
+    assert notes.content_string == "written while mod_wsgi and Nginx served the app"
     assert notes.user == "demo"
