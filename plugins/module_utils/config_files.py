@@ -26,13 +26,21 @@ class TestFailed(ConfigError):
     """The test command failed (everything was put back); the message is what it printed."""
 
 
-def _ids(owner, group):
-    try:
-        uid = pwd.getpwnam(owner).pw_uid if owner is not None else -1
-        gid = grp.getgrnam(group).gr_gid if group is not None else -1
-    except KeyError as exc:
-        raise ConfigError(f"no such user or group: {exc.args[0]}") from None
-    return uid, gid
+# The id of a user or group that does not exist yet (check mode only: a real
+# run creates it first); nothing on the host is owned by it.
+NOT_YET = -2
+
+
+def _ids(owner, group, not_yet_ok=False):
+    ids = []
+    for name, lookup in ((owner, lambda n: pwd.getpwnam(n).pw_uid), (group, lambda n: grp.getgrnam(n).gr_gid)):
+        try:
+            ids.append(lookup(name) if name is not None else -1)
+        except KeyError as exc:
+            if not not_yet_ok:
+                raise ConfigError(f"no such user or group: {exc.args[0]}") from None
+            ids.append(NOT_YET)
+    return tuple(ids)
 
 
 def _mode(mode, default):
@@ -60,18 +68,20 @@ def _owned(st, uid, gid, mode):
     return (uid == -1 or st.st_uid == uid) and (gid == -1 or st.st_gid == gid) and stat.S_IMODE(st.st_mode) == mode
 
 
-def plan(directories=(), files=(), links=(), absent=()):
+def plan(directories=(), files=(), links=(), absent=(), check_mode=False):
     """What would change: a list of changes, each {"kind", "path", ...}, and
-    for text files the content before and after (for a diff). Reads only."""
+    for text files the content before and after (for a diff). Reads only.
+    check_mode: an owner or group that does not exist yet (a real run creates
+    it first) makes its paths changes instead of an error."""
     changes = []
     for entry in sorted(directories, key=lambda d: d["path"].count("/")):
-        uid, gid = _ids(entry.get("owner"), entry.get("group"))
+        uid, gid = _ids(entry.get("owner"), entry.get("group"), check_mode)
         mode = _mode(entry.get("mode"), 0o755)
         st = _lstat(entry["path"])
         if st is None or not stat.S_ISDIR(st.st_mode) or not _owned(st, uid, gid, mode):
             changes.append({"kind": "directory", "path": entry["path"], "uid": uid, "gid": gid, "mode": mode, "existed": st is not None})
     for entry in files:
-        uid, gid = _ids(entry.get("owner"), entry.get("group"))
+        uid, gid = _ids(entry.get("owner"), entry.get("group"), check_mode)
         mode = _mode(entry.get("mode"), 0o644)
         content = entry["content"].encode("utf-8") if isinstance(entry["content"], str) else bytes(entry["content"])
         st = _lstat(entry["dest"])
@@ -198,7 +208,7 @@ def run_test(argv):
 def change(directories=(), files=(), links=(), absent=(), test=None, check_mode=False):
     """Plan, apply and test: returns (changes, test_output). Raises ConfigError
     (after putting everything back) when the test fails."""
-    changes = plan(directories, files, links, absent)
+    changes = plan(directories, files, links, absent, check_mode)
     if check_mode or not changes:
         return changes, ""
     saved = []

@@ -327,3 +327,14 @@ def resolved_links(state, links):
         if target:
             out.append(posixpath.normpath(posixpath.join(posixpath.dirname(link), target)))
     return out
+
+
+def startable(items, state, key, check_mode):
+    """The items whose unit (item[key], as stack_info read it) systemd can act
+    on: all of them, but in check mode only those whose unit is on the host
+    already - a real run writes the others first, and systemd cannot be asked
+    about a unit it does not know."""
+    if not check_mode:
+        return list(items)
+    units = (state or {}).get("units") or {}
+    return [item for item in items if (units.get(item[key]) or {}).get("load_state") == "loaded"]

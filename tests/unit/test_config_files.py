@@ -73,3 +73,12 @@ def test_diffs_leave_secrets_out(tmp_path):
 def test_an_unknown_owner_is_an_error(tmp_path):
     with pytest.raises(cf.ConfigError, match="no such user or group"):
         cf.plan(files=[{"dest": str(tmp_path / "x"), "content": "", "owner": "no-such-user-here"}])
+
+
+def test_check_mode_counts_paths_of_a_user_not_made_yet_as_changes(tmp_path):
+    entry = {"dest": str(tmp_path / "app.env"), "content": "A=1\n", "owner": "root", "group": "flaskstack-no-such-group", "mode": "0640"}
+    with pytest.raises(cf.ConfigError, match="no such user or group"):
+        cf.change(files=[entry])
+    changes, _ = cf.change(directories=[{"path": str(tmp_path / "d"), "owner": "flaskstack-no-such-user"}], files=[entry], check_mode=True)
+    assert [c["path"] for c in changes] == [str(tmp_path / "d"), str(tmp_path / "app.env")]
+    assert not (tmp_path / "app.env").exists()
