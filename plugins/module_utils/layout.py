@@ -128,7 +128,30 @@ def app_layouts(apps, app_server=None, web_server=None, variable="flaskstack_app
     errors = schema.app_errors(apps, app_server, web_server, variable)
     if errors:
         raise LayoutError(" ".join(errors))
-    return [layout(app, app_server, web_server) for app in apps]
+    return [layout(app, app_server, web_server) for app in apps if schema.is_present(app)]
+
+
+def removed_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+    """The applications marked state: absent, with the names of what the
+    collection made for them (to stop and remove): user, units (none of which
+    they keep), settings, runtime and certificate directories, and whether their
+    data stays (keep_data). LayoutError when the list is invalid."""
+    errors = schema.app_errors(apps, app_server, web_server, variable)
+    if errors:
+        raise LayoutError(" ".join(errors))
+    out = []
+    for app in apps:
+        if schema.is_present(app):
+            continue
+        name = app["name"]
+        unit = f"flaskstack-{name}"
+        user = app.get("user", name)
+        out.append({
+            "name": name, "state": "absent", "keep_data": app.get("keep_data", True), "user": user, "group": user,
+            "unit_name": unit, "app_units": [], "runtime_dir": unit, "site_name": f"{unit}.conf",
+            "base_dir": f"{BASE_DIR}/{name}", "config_dir": f"{CONFIG_DIR}/{name}", "tls_dir": f"{tls.TLS_DIR}/{name}",
+        })  # fmt: skip
+    return out
 
 
 def per_app(apps, **fields):

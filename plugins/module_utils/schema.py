@@ -147,6 +147,27 @@ def _check_app_server(where, server, app):
         yield f"{where}.app_server: {server!r} is not an app server; choose one of: {', '.join(pairings.APP_SERVERS)}."
 
 
+STATES = ("present", "absent")
+
+
+def _check_state(where, state, app):
+    if state not in STATES:
+        yield f"{where}.state: {state!r} is not a state; choose one of: {', '.join(STATES)}."
+
+
+def _check_bool(key):
+    def check(where, value, app):
+        if not isinstance(value, bool):
+            yield f"{where}.{key}: {value!r} must be true or false."
+
+    return check
+
+
+def is_present(app):
+    """Whether an application of the list is to be served (not state: absent)."""
+    return not isinstance(app, dict) or app.get("state", "present") != "absent"
+
+
 def _check_user(where, user, app):
     if not isinstance(user, str) or not USER_RE.match(user):
         yield f"{where}.user: {user!r} is not a valid system user name."
@@ -375,6 +396,26 @@ APP_KEYS = {
             " web server after the switch.",
         ],
     },
+    "state": {
+        "spec": {"type": "str", "choices": list(STATES), "default": "present"},
+        "check": _check_state,
+        "default": "`present`",
+        "summary": "`absent`: stop and remove the app (units, settings, sites, certificates); its data stays unless `keep_data: false`.",
+        "doc": [
+            "V(absent) takes the application away: its units are stopped and removed, and so are its app server's settings,"
+            " its web server site, its settings and secrets (C(/etc/flaskstack/NAME)) and its certificates (certbot's too)."
+            " Its data (C(/srv/flaskstack/NAME): releases, shared directories) and its user stay, unless O(app_apps[].keep_data=false).",
+            "An absent application needs only its C(name); its other keys are not checked. An application that is simply left"
+            " out of the list is not touched.",
+        ],
+    },
+    "keep_data": {
+        "spec": {"type": "bool", "default": True},
+        "check": _check_bool("keep_data"),
+        "default": "`true`",
+        "summary": "With `state: absent`, `false` also removes `/srv/flaskstack/NAME` and the app's user and group.",
+        "doc": ["With O(app_apps[].state=absent), V(false) also removes C(/srv/flaskstack/NAME) and the application's user and group."],
+    },
     "app_server": {
         "spec": {"type": "str", "choices": list(pairings.APP_SERVERS)},
         "check": _check_app_server,
@@ -511,6 +552,12 @@ def app_problems(index, app, app_server, web_server, variable):
     unknown = sorted(set(app) - set(APP_KEYS))
     if unknown:
         yield f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(APP_KEYS))}."
+    if not is_present(app):
+        # Only what removing it needs.
+        for key in ("state", "keep_data", "user"):
+            if key in app:
+                yield from APP_KEYS[key]["check"](where, app[key], app)
+        return
     for key, entry in APP_KEYS.items():
         if key == "name":
             continue
@@ -554,8 +601,9 @@ def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps
     names = [a.get("name") for a in apps if isinstance(a, dict)]
     for dup in sorted({n for n in names if n and names.count(n) > 1}):
         errors.append(f"{variable}: the name {dup!r} is used by more than one application.")
-    errors.extend(_claim_errors(apps, variable))
-    errors.extend(_backend_port_errors(apps, app_server, web_server, variable))
+    present = [a for a in apps if is_present(a)]
+    errors.extend(_claim_errors(present, variable))
+    errors.extend(_backend_port_errors(present, app_server, web_server, variable))
     return errors
 
 

@@ -18,7 +18,7 @@ import shutil
 import time
 
 import pytest
-from stacklib import REPO, Load, ansible_playbook, fetch, fetch_app
+from stacklib import REPO, Load, ansible_playbook, curl_command, fetch, fetch_app, layout
 
 FIGURES = REPO / ".cache" / "deploy-figures"
 
@@ -277,3 +277,43 @@ def test_deploy_that_changes_nothing_changes_nothing(host, apps):
         for env in host.file(app["envs_dir"]).listdir():
             assert env in used, (env, used)
             assert host.file(f"{app['envs_dir']}/{env}/.flaskstack-env").exists
+
+
+# After the deploys: the web server's configuration changes while the first
+# application is under load (a site and a certificate added, then taken away).
+def test_an_application_added_and_removed_under_load_fails_no_request(host, demo, raw_apps, pairing, tmp_path):
+    extra = {"name": "extra", "source": dict(raw_apps[0]["source"]), "entry_point": "demo.wsgi:app", "server_names": ["extra.test"],
+             "static_dir": "demo/static", "env": {"DEMO_NAME": "extra"}}  # fmt: skip
+    added = tmp_path / "added.json"
+    added.write_text(json.dumps({"flaskstack_apps": list(raw_apps) + [extra]}))
+    with Load(host, demo, slow_seconds=8, finish_slow=True) as load:
+        result, seconds = deploy("-e", f"@{added}", playbook="site.yml")
+    assert result.returncode == 0, result.output[-3000:]
+    _figure("web server change: an app and its certificate added", seconds, load)
+    assert load.result["failed"] == 0, load.summary()
+    (new,) = [a for a in layout.app_layouts(raw_apps + [extra], app_server=pairing[0], web_server=pairing[1]) if a["name"] == "extra"]
+    response = fetch_app(host, new, "/")
+    assert response.status == 200 and response.headers.get("x-served-by") == "flask"
+    assert host.file(f"{new['releases_dir']}").exists
+
+    removed = tmp_path / "removed.json"
+    removed.write_text(json.dumps({"flaskstack_apps": list(raw_apps) + [{"name": "extra", "state": "absent"}]}))
+    with Load(host, demo, slow_seconds=8, finish_slow=True) as load:
+        result, seconds = deploy("-e", f"@{removed}", playbook="site.yml")
+    assert result.returncode == 0, result.output[-3000:]
+    _figure("web server change: that app removed", seconds, load)
+    assert load.result["failed"] == 0, load.summary()
+    # Its units, settings, site and certificate are gone; its data stays.
+    for unit in ("flaskstack-extra.socket", "flaskstack-extra.service"):
+        assert not host.file(f"/etc/systemd/system/{unit}").exists
+        assert not host.service(unit).is_running
+    for path in (new["config_dir"], new["tls_dir"], f"/etc/nginx/sites-enabled/{new['site_name']}", f"/etc/apache2/sites-enabled/{new['site_name']}",
+                 "/etc/apache2/flaskstack/extra-wsgi.conf"):  # fmt: skip
+        assert not host.file(path).exists, path
+    assert host.run("pgrep -u extra").rc != 0
+    assert host.file(new["releases_dir"]).is_directory and host.user("extra").exists
+    # The web server answers no application for its name any more.
+    gone = host.run(curl_command("/", "extra.test", new["tls_port"], scheme="https"))
+    assert gone.rc != 0 or "x-served-by: flask" not in gone.stdout.lower(), gone.stdout
+    # The others still answer.
+    assert version_of(host, demo) == "1.0.0"

@@ -230,3 +230,29 @@ def test_an_app_that_moved_leaves_the_units_its_new_app_server_does_not_have():
     assert moved("mod_wsgi", "nginx") == ["flaskstack-demo.socket"]
     # Inside Apache: both go.
     assert moved("mod_wsgi", "apache") == ["flaskstack-demo.socket", "flaskstack-demo.service"]
+
+
+def test_an_app_marked_absent_needs_only_its_name_and_is_not_served():
+    apps = [app(), {"name": "old", "state": "absent"}, {"name": "gone", "state": "absent", "keep_data": False, "user": "gone-user"}]
+    assert schema.app_errors(apps) == []
+    assert [lay["name"] for lay in layout.app_layouts(apps)] == ["demo"]
+    old, gone = layout.removed_layouts(apps)
+    assert (old["name"], old["keep_data"], old["config_dir"], old["tls_dir"]) == ("old", True, "/etc/flaskstack/old", "/etc/flaskstack/tls/old")
+    assert (gone["user"], gone["keep_data"], gone["base_dir"]) == ("gone-user", False, "/srv/flaskstack/gone")
+    # None of its units stay.
+    assert layout.left_units([old]) == ["flaskstack-old.socket", "flaskstack-old.service"]
+    # It claims no port nor name any more: another application may take them.
+    assert schema.app_errors([app(), {"name": "old", "state": "absent", "server_names": ["demo.test"]}]) == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"name": "old", "state": "gone"}, "flaskstack_apps[1] (old).state: 'gone' is not a state; choose one of: present, absent."),
+        ({"name": "old", "state": "absent", "keep_data": "no"}, "flaskstack_apps[1] (old).keep_data: 'no' must be true or false."),
+        ({"state": "absent"}, "flaskstack_apps[1].name is missing"),
+    ],
+)
+def test_bad_removals_are_named(entry, expected):
+    errors = schema.app_errors([app(), entry])
+    assert any(expected in e for e in errors), errors
