@@ -10,22 +10,17 @@ author: flaskstack.deploy contributors
 version_added: 0.1.0
 short_description: The systemd sandbox of a unit that runs an application
 description:
-- The sandbox settings (V(Key=Value) lines) of a unit that runs an application (profile V(app)) or of Apache hosting applications
-  (profile V(apache)), with the applications' C(shared_dirs) and C(writable_paths) writable.
+- The sandbox settings (V(Key=Value) lines) of a unit that runs an application, with the application's C(shared_dirs) and
+  C(writable_paths) writable.
 - C(systemd-analyze security) rates an app server's unit with them about 1.2 (OK).
 options:
   _input:
-    description: An application (profile V(app)) or the list of applications a web server hosts (profile V(apache)), from
-      P(flaskstack.deploy.app_layouts#filter).
-    type: raw
+    description: An application, from P(flaskstack.deploy.app_layouts#filter).
+    type: dict
     required: true
   overrides:
     description: Settings over the collection's; a null value leaves one out, a list repeats it.
     type: dict
-  profile:
-    description: V(app) or V(apache).
-    type: str
-    default: app
 """
 
 EXAMPLES = r"""
@@ -47,10 +42,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import sandbox
 
 
-def systemd_sandbox(apps, overrides=None, profile="app"):
+def systemd_sandbox(app, overrides=None):
     """The sandbox lines of a unit."""
     try:
-        return sandbox.systemd_sandbox(apps, overrides, profile)
+        return sandbox.systemd_sandbox(app, overrides)
     except sandbox.SandboxError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

@@ -30,7 +30,11 @@ from __future__ import annotations
 APP_SERVERS = {
     "gunicorn": {"hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_http"]},
     "uwsgi": {"hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_uwsgi"]},
-    "mod_wsgi": {"hosted_by": "apache", "listens": "tcp", "trusted_proxies": 1, "loads_settings": True, "apache_modules": ["wsgi"]},
+    # mod_wsgi runs each application in an Apache of its own, behind Nginx and
+    # behind the host's Apache alike: a graceful reload of the host's Apache
+    # would give the daemon processes in it 3 seconds (Apache's own limit) and
+    # cut longer requests in flight.
+    "mod_wsgi": {"hosted_by": None, "listens": "tcp", "trusted_proxies": 1, "loads_settings": True, "apache_modules": ["proxy", "proxy_http"]},
 }
 # What the rest of the collection knows of each web server: its unit, and the
 # command that tests its configuration (run before any reload).

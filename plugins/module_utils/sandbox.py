@@ -8,7 +8,7 @@ import re
 
 
 class SandboxError(ValueError):
-    """An override that is not a systemd setting, or an unknown profile."""
+    """An override that is not a systemd setting."""
 
 
 # systemd's sandbox for an app server's unit: what the application may see and
@@ -48,34 +48,13 @@ SANDBOX = {
     # killing the process.
     "SystemCallErrorNumber": "EPERM",
 }
-# Apache runs as root and starts its children (and the daemon processes of the applications it hosts)
-# as other users on privileged ports: it keeps the capabilities for that, and
-# the system calls that change users and file owners.
-APACHE_SANDBOX_CHANGES = {
-    "CapabilityBoundingSet": "CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID CAP_CHOWN CAP_KILL",
-    "SystemCallFilter": ["@system-service", "~@resources"],
-    "RemoveIPC": None,
-}
-APACHE_WRITABLE = ["/var/log/apache2", "/var/cache/apache2", "/var/lib/apache2"]
-
-
-def systemd_sandbox(apps, overrides=None, profile="app"):
-    """The sandbox settings ("Key=Value" lines) of a unit.
-
-    profile "app": apps is one application (an app_layouts entry), whose app
-    server the unit runs; "apache": apps is the list of applications that run in
-    Apache's daemon processes, which share Apache's sandbox. The
-    applications' writable_paths become ReadWritePaths. overrides: a dictionary
-    of settings over these (a list value repeats the setting; null leaves it out).
-    """
+def systemd_sandbox(app, overrides=None):
+    """The sandbox settings ("Key=Value" lines) of a unit that runs an
+    application (an app_layouts entry): its writable_paths become
+    ReadWritePaths. overrides: a dictionary of settings over these (a list
+    value repeats the setting; null leaves it out)."""
     settings = dict(SANDBOX)
-    if profile == "apache":
-        settings.update(APACHE_SANDBOX_CHANGES)
-        writable = APACHE_WRITABLE + [p for app in apps for p in app["writable_paths"]]
-    elif profile == "app":
-        writable = list(apps["writable_paths"])
-    else:
-        raise SandboxError(f"systemd_sandbox: unknown profile {profile!r}; use 'app' or 'apache'.")
+    writable = list(app["writable_paths"])
     if writable:
         # "-": a path that does not exist yet is skipped instead of failing the unit.
         settings["ReadWritePaths"] = " ".join(f"-{p}" for p in dict.fromkeys(writable))

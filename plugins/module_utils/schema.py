@@ -325,10 +325,10 @@ APP_KEYS = {
         "null_ok": True,
         "check": _check_backend_port,
         "default": "from the name, 20000-29999",
-        "summary": "mod_wsgi behind Nginx: the loopback port its Apache listens on (only the web server's user may connect).",
+        "summary": "mod_wsgi: the loopback port the app's own Apache listens on (only the web server's user may connect).",
         "doc": [
             "The TCP port on 127.0.0.1 that the app server listens on when it cannot listen on a unix socket"
-            " (mod_wsgi behind Nginx: a dedicated Apache); only the web server's user may connect to it.",
+            " (mod_wsgi: the application's own Apache); only the web server's user may connect to it.",
             "Default: a port from the application's name, from 20000 to 29999; two applications that would"
             " share one, or a port the web server listens on, are refused: set this key for one of them.",
         ],

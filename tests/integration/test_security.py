@@ -15,10 +15,6 @@ from stacklib import REPO, app_endpoint, curl_command, fetch, fetch_app, runs_th
 
 # systemd-analyze security's exposure of each application's unit (0 safe, 10 unsafe).
 MAX_APP_EXPOSURE = 2.0
-# Apache, where mod_wsgi runs the application in Apache's daemon processes: it
-# keeps root and the capabilities to start them as the application's user on
-# privileged ports, so it cannot reach the app servers' score.
-MAX_APACHE_EXPOSURE = 2.5
 FIGURES = REPO / ".cache" / "security-figures"
 AEAD_FS_CIPHER = re.compile(r"^TLS_(ECDHE|DHE)_(ECDSA|RSA)_WITH_(AES_(128|256)_GCM_SHA(256|384)|CHACHA20_POLY1305_SHA256)$")
 
@@ -54,8 +50,7 @@ def test_each_app_unit_is_sandboxed_and_still_answers(host, apps):
         unit = app["service_unit"]
         score, verdict = exposure(host, unit)
         _figure(f"exposure {unit}", f"{score} {verdict}")
-        limit = MAX_APP_EXPOSURE if app["app_units"] else MAX_APACHE_EXPOSURE
-        assert score <= limit, f"{unit}: exposure {score} {verdict}, above {limit}"
+        assert score <= MAX_APP_EXPOSURE, f"{unit}: exposure {score} {verdict}, above {MAX_APP_EXPOSURE}"
         response = fetch_app(host, app, app["url_prefix"])
         assert response.status == 200
         assert response.headers.get("x-served-by") == "flask"

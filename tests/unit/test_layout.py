@@ -1,7 +1,7 @@
 """Unit tests for the layout filters: derived names and input checks."""
 
 import pytest
-from ansible_collections.flaskstack.deploy.plugins.module_utils import layout, schema, settings
+from ansible_collections.flaskstack.deploy.plugins.module_utils import layout, pairings, schema, settings
 
 
 def app(**overrides):
@@ -108,12 +108,23 @@ def test_every_supported_pairing_is_accepted(app_server, web_server):
     assert schema.app_errors([app()], app_server=app_server, web_server=web_server) == []
 
 
-def test_mod_wsgi_apps_live_inside_apache():
-    (lay,) = layout.app_layouts([app()], app_server="mod_wsgi", web_server="apache")
-    assert lay["service_unit"] == "apache2.service"
-    assert lay["socket_path"] is None and lay["socket_unit"] is None and lay["app_units"] == []
-    # No proxy stands in front of mod_wsgi: forwarded headers are not trusted.
+@pytest.fixture
+def hosted_server(monkeypatch):
+    """An app server that Apache would run itself (the pairing table supports one; none is hosted today)."""
+    monkeypatch.setitem(pairings.APP_SERVERS, "embedded", {"hosted_by": "apache", "listens": "unix", "trusted_proxies": 1,
+                                                          "loads_settings": True, "apache_modules": ["embedded"]})  # fmt: skip
+    monkeypatch.setattr(pairings, "SUPPORTED_PAIRINGS", pairings.SUPPORTED_PAIRINGS + (("embedded", "apache"),))
+    return "embedded"
+
+
+def test_an_app_server_the_web_server_hosts_has_no_unit_nor_proxy(hosted_server):
+    (lay,) = layout.app_layouts([app()], app_server=hosted_server, web_server="apache")
+    assert lay["service_unit"] == "apache2.service" and lay["hosted_by_web_server"]
+    assert lay["socket_path"] is None and lay["socket_unit"] is None and lay["app_units"] == [] and lay["upstream_address"] is None
+    # No proxy stands in front of it: forwarded headers are not trusted.
     assert lay["trusted_proxies"] == 0
+    # An application that moves to it leaves both its units.
+    assert layout.left_units([lay]) == ["flaskstack-demo.socket", "flaskstack-demo.service"]
 
 
 def test_mod_wsgi_behind_nginx_runs_its_own_apache_on_a_loopback_port():
@@ -191,9 +202,10 @@ def test_what_the_pairing_table_says_of_each_app_server():
     assert (gunicorn["service_unit"], gunicorn["socket_unit"], gunicorn["hosted_by_web_server"]) == (
         "flaskstack-demo.service", "flaskstack-demo.socket", False)  # fmt: skip
     assert gunicorn["apache_modules"] == ["proxy", "proxy_http"] and not gunicorn["shim_loads_settings"]
-    # An app server that Apache hosts: no socket or unit of its own, Apache's unit, no proxy in front.
-    assert (mod_wsgi["service_unit"], mod_wsgi["socket_path"], mod_wsgi["hosted_by_web_server"]) == ("apache2.service", None, True)
-    assert mod_wsgi["unit_name"] == "flaskstack-blog" and mod_wsgi["trusted_proxies"] == 0 and mod_wsgi["shim_loads_settings"]
+    # mod_wsgi behind Apache too: its own Apache on a loopback port, the host's Apache a proxy in front of it.
+    assert (mod_wsgi["service_unit"], mod_wsgi["socket_path"], mod_wsgi["hosted_by_web_server"]) == ("flaskstack-blog.service", None, False)
+    assert mod_wsgi["upstream_address"] == f"127.0.0.1:{mod_wsgi['backend_port']}" and mod_wsgi["apache_modules"] == ["proxy", "proxy_http"]
+    assert mod_wsgi["unit_name"] == "flaskstack-blog" and mod_wsgi["trusted_proxies"] == 1 and mod_wsgi["shim_loads_settings"]
 
 
 def test_per_app_fills_patterns_and_names_what_changed():
@@ -226,10 +238,8 @@ def test_an_app_that_moved_leaves_the_units_its_new_app_server_does_not_have():
 
     # Same names: the new app server's role rewrote them.
     assert moved("uwsgi", "nginx") == []
-    # mod_wsgi behind Nginx listens on a loopback port: the socket goes, the service stays (its own Apache).
-    assert moved("mod_wsgi", "nginx") == ["flaskstack-demo.socket"]
-    # Inside Apache: both go.
-    assert moved("mod_wsgi", "apache") == ["flaskstack-demo.socket", "flaskstack-demo.service"]
+    # mod_wsgi listens on a loopback port: the socket goes, the service stays (its own Apache).
+    assert moved("mod_wsgi", "nginx") == moved("mod_wsgi", "apache") == ["flaskstack-demo.socket"]
 
 
 def test_an_app_marked_absent_needs_only_its_name_and_is_not_served():

@@ -113,20 +113,6 @@ def test_sandbox_overrides_add_change_and_remove_settings():
         sandbox.systemd_sandbox(one(), {"bad name": "x"})
 
 
-def test_the_apache_sandbox_keeps_what_apache_needs_and_the_apps_paths():
-    apps = layout.app_layouts(
-        [app(shared_dirs=["instance"]), app(name="blog", writable_paths=["/var/lib/blog"])], app_server="mod_wsgi", web_server="apache"
-    )
-    lines = sandbox.systemd_sandbox(apps, profile="apache")
-    caps = next(line for line in lines if line.startswith("CapabilityBoundingSet="))
-    assert set(caps.split("=", 1)[1].split()) == {"CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_KILL"}
-    rw = next(line for line in lines if line.startswith("ReadWritePaths=")).split("=", 1)[1].split()
-    assert "-/var/log/apache2" in rw and "-/srv/flaskstack/demo/shared/instance" in rw and "-/var/lib/blog" in rw
-    assert "SystemCallFilter=~@resources" in lines
-    with pytest.raises(Exception, match="unknown profile"):
-        sandbox.systemd_sandbox(apps, profile="nope")
-
-
 def test_tls_profiles():
     intermediate = tls.tls_profile("intermediate")
     assert intermediate["protocols"] == ["TLSv1.2", "TLSv1.3"]

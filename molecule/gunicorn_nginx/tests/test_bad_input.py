@@ -28,9 +28,15 @@ CASES = {
         {"flaskstack_web_server": "caddy"},
         "flaskstack_web_server: 'caddy' is not a web server; choose one of: nginx, apache",
     ),
-    "pairing refused": (
-        {"flaskstack_app_server": "mod_wsgi"},
-        "the pairing mod_wsgi + nginx is refused: mod_wsgi runs inside Apache",
+    "two apps on one loopback port": (
+        {"flaskstack_app_server": "mod_wsgi", "flaskstack_apps": [
+            {"name": "demo", "source": {"path": "/tmp"}, "entry_point": "demo:app", "backend_port": 21000},
+            {"name": "blog", "source": {"path": "/tmp"}, "entry_point": "demo:app", "backend_port": 21000}]},
+        "the app servers of 'demo' and 'blog' would both listen on port 21000; set backend_port for one of them",
+    ),
+    "an absent app with a bad state": (
+        {"flaskstack_apps": [{"name": "demo", "state": "gone"}]},
+        "flaskstack_apps[0] (demo).state: 'gone' is not a state; choose one of: present, absent.",
     ),
     "missing app source": (
         {"flaskstack_apps": [{"name": "demo", "entry_point": "demo:app"}]},

@@ -1,7 +1,8 @@
-"""The mod_wsgi role's contract: each application runs in its own mod_wsgi daemon
-process group inside Apache, as the application's user, with its virtualenv as
-python-home and its settings loaded although mod_wsgi reads no EnvironmentFile;
-and the Python that mod_wsgi embeds must be the virtualenv's, or the play stops.
+"""The mod_wsgi role's contract: each application runs in an Apache of its own
+(behind the host's Apache here), wholly as the application's user, with mod_wsgi
+in daemon mode, its virtualenv as python-home and its settings loaded although
+its unit reads no EnvironmentFile; and the Python that mod_wsgi embeds must be
+the virtualenv's, or the play stops.
 
 Expectations come from this scenario's inventory (flaskstack_apps, the pairing,
 mod_wsgi_processes) and from the collection's layout filter.
@@ -22,7 +23,6 @@ from stacklib import ansible_playbook, app_pids, apps, fetch, fetch_app, hostvar
 
 CONVERGE = pathlib.Path(__file__).resolve().parents[1] / "converge.yml"
 MOD_WSGI = "/usr/lib/apache2/modules/mod_wsgi.so"
-CONF_DIR = "/etc/apache2/flaskstack"
 WEB_SERVER_USER = "www-data"
 
 
@@ -37,14 +37,13 @@ def recap(output):
 
 def daemon_processes(host, app):
     """(pid, user, group) of the daemon processes of the application's process group.
-
     mod_wsgi renames them (display-name=%{GROUP}) to "(wsgi:flaskstack-<name>)", but
     only within the space of Apache's own argv[0] ("/usr/sbin/apache2", 17
     characters): ps shows the name cut to that length, followed by Apache's other
-    arguments ("-k start"). Each is a child of Apache's main process.
+    arguments. Each is a child of the main process of the application's own Apache.
     """
-    apache = int(host.check_output("systemctl show -p MainPID --value apache2"))
-    assert apache > 0, "apache2 is not running"
+    apache = int(host.check_output(f"systemctl show -p MainPID --value {app['service_unit']}"))
+    assert apache > 0, f"{app['service_unit']} is not running"
     shown = f"(wsgi:{app['unit_name']})"
     found = []
     for line in host.check_output(f"ps -o pid=,user=,group=,args= --ppid {apache}").splitlines():
@@ -69,35 +68,42 @@ def venv_python(host, app):
 
 
 def apache_files(host):
-    """Every path under /etc/apache2 with its type, link target, owner, mode and checksum."""
+    """Every path under /etc/apache2 and /etc/flaskstack and the units, with its
+    type, link target, owner, mode and checksum."""
     return host.check_output(
-        "cd /etc/apache2 && find . -printf '%p %y %l %u:%g %m\\n' | sort"
-        " && find . -type f -print0 | sort -z | xargs -0 md5sum"
+        "cd / && find etc/apache2 etc/flaskstack etc/systemd/system -printf '%p %y %l %u:%g %m\\n' | sort"
+        " && find etc/apache2 etc/flaskstack etc/systemd/system -type f -print0 | sort -z | xargs -0 md5sum"
     )
 
 
-def test_each_app_has_its_daemon_process_group(host, apps, raw_apps, processes):
+def masters(host, apps):
+    """The main processes of the host's Apache and of each application's own."""
+    return [host.check_output(f"systemctl show -p MainPID --value {unit}") for unit in ["apache2"] + [a["service_unit"] for a in apps]]
+
+
+def test_each_app_has_an_apache_of_its_own_on_a_loopback_port(host, apps, raw_apps, processes):
     for app, raw in zip(apps, raw_apps):
-        conf = host.file(f"{CONF_DIR}/{app['name']}-wsgi.conf")
-        assert conf.is_file
-        assert (conf.user, conf.group, conf.mode) == ("root", "root", 0o644)
+        conf = host.file(f"{app['config_dir']}/apache.conf")
+        assert (conf.user, conf.group, conf.mode) == ("root", app["group"], 0o640)
         text = conf.content_string
-        assert f"WSGIDaemonProcess {app['unit_name']} " in text
-        assert f"user={app['user']} group={app['group']}" in text
+        assert f"Listen 127.0.0.1:{app['backend_port']}\n" in text
+        assert f"WSGIDaemonProcess {app['unit_name']} " in text and "user=" not in text
         assert re.search(rf"\bpython-home={re.escape(app['venv_dir'])}\s", text), text
         assert f"python-home=/srv/flaskstack/{app['name']}/current/venv" in text
         assert f"processes={raw.get('workers', processes)} " in text
-        # The site includes it and runs the application in that group, never embedded.
-        site = host.file(f"/etc/apache2/sites-available/{app['site_name']}").content_string
-        assert f"Include {conf.path}" in site
         # Each daemon process loads the application as it starts (both groups named).
-        assert re.search(rf"WSGIScriptAlias \S+ {re.escape(app['wsgi_file'])} process-group={re.escape(app['unit_name'])} application-group=%{{GLOBAL}}$", site, re.M), site
-        # Under mod_wsgi the application has no unit or socket of its own.
-        assert not host.file(f"/etc/systemd/system/flaskstack-{app['name']}.service").exists
-        assert not host.file(f"/etc/systemd/system/flaskstack-{app['name']}.socket").exists
-    assert host.file("/etc/apache2/mods-enabled/wsgi.load").exists
-    check = host.run("apache2ctl configtest")
-    assert check.rc == 0, check.stderr
+        assert re.search(rf"^WSGIScriptAlias / {re.escape(app['wsgi_file'])} process-group={re.escape(app['unit_name'])} application-group=%{{GLOBAL}}$", text, re.M), text
+        unit = host.file(f"/etc/systemd/system/{app['service_unit']}").content_string
+        assert f"User={app['user']}\n" in unit and "CapabilityBoundingSet=\n" in unit
+        assert host.service(app["service_unit"]).is_running and host.service(app["service_unit"]).is_enabled
+        # The host's Apache proxies to it, and runs no application code itself.
+        site = host.file(f"/etc/apache2/sites-available/{app['site_name']}").content_string
+        assert f"ProxyPass / http://127.0.0.1:{app['backend_port']}/ retry=0" in site and "WSGI" not in site
+        assert not host.file(f"/etc/systemd/system/{app['unit_name']}.socket").exists
+        check = host.run(f"runuser -u {app['user']} -- /usr/sbin/apache2 -t -f {conf.path}")
+        assert check.rc == 0, check.stderr
+    assert not host.file("/etc/apache2/mods-enabled/wsgi.load").exists
+    assert not host.file("/etc/systemd/system/apache2.service.d/flaskstack-sandbox.conf").exists
 
 
 def test_the_daemon_processes_run_as_the_app_user(host, apps, raw_apps, processes):
@@ -106,9 +112,11 @@ def test_the_daemon_processes_run_as_the_app_user(host, apps, raw_apps, processe
         assert len(daemons) == raw.get("workers", processes), daemons
         for pid, user, group in daemons:
             assert (user, group) == (app["user"], app["group"]), (pid, user, group)
-        # Every process of the application's user is one of its daemon processes.
-        assert sorted(app_pids(host, app)) == sorted(pid for pid, _, _ in daemons)
-        # Apache's own workers (www-data) are no daemon processes: they run no application code.
+        # Every process of the application's user belongs to its own Apache.
+        cgroup = host.check_output(f"systemctl show -p ControlGroup --value {app['service_unit']}")
+        for pid in app_pids(host, app):
+            assert host.file(f"/proc/{pid}/cgroup").content_string.strip().endswith(cgroup), pid
+        # The host Apache's workers (www-data) are no daemon processes: they run no application code.
         assert "(wsgi:" not in host.run(f"ps -o args= -u {WEB_SERVER_USER}").stdout
 
 
@@ -124,15 +132,15 @@ def test_the_app_answers_through_apache_as_its_user(host, apps):
         assert whoami.status == 200
         assert whoami.json()["user"] == app["user"]
         assert whoami.json()["user"] != WEB_SERVER_USER
-        # No proxy in front of Apache: the application sees the client's own address.
+        # The host's Apache in front: the application sees the client's own address (ProxyFix).
         assert whoami.json()["remote_addr"] == "127.0.0.1"
 
 
 def test_the_app_sees_its_settings_without_an_environment_file(host, apps, raw_apps):
-    # Apache's unit reads no EnvironmentFile of the application ...
-    environment_files = host.check_output("systemctl show -p EnvironmentFiles --value apache2")
-    assert "/etc/flaskstack" not in environment_files
     for app, raw in zip(apps, raw_apps):
+        # The unit of its Apache reads no EnvironmentFile of the application ...
+        environment_files = host.check_output(f"systemctl show -p EnvironmentFiles --value {app['service_unit']}")
+        assert "/etc/flaskstack" not in environment_files
         assert "DEMO_GREETING" not in host.file("/etc/apache2/envvars").content_string
         # ... yet the application has its settings and its secret, from the WSGI shim.
         greeting = raw["env"]["DEMO_GREETING"]
@@ -172,7 +180,7 @@ def test_a_python_mismatch_stops_the_play_before_any_change(host, apps):
     host.check_output(f"python3 -c {shlex.quote(patch)} {MOD_WSGI} {fake} {embedded}")
     assert "libpython3.99" in host.check_output(f"ldd {fake} || true")
     files_before = apache_files(host)
-    master = host.check_output("systemctl show -p MainPID --value apache2")
+    running = masters(host, apps)
     try:
         result = ansible_playbook("-e", json.dumps({"__mod_wsgi_module": fake}), playbook=CONVERGE)
         output = result.stdout + result.stderr
@@ -186,7 +194,7 @@ def test_a_python_mismatch_stops_the_play_before_any_change(host, apps):
         assert re.search(r"failed=1\s", recap(output)), output[-3000:]
         # It stopped before any change: Apache's files and the running server are as they were.
         assert apache_files(host) == files_before
-        assert host.check_output("systemctl show -p MainPID --value apache2") == master
+        assert masters(host, apps) == running
         for app in apps:
             response = fetch_app(host, app, app["url_prefix"])
             assert response.status == 200
@@ -195,20 +203,20 @@ def test_a_python_mismatch_stops_the_play_before_any_change(host, apps):
         host.run(f"rm -rf {shlex.quote(fake_dir)}")
 
 
-def test_a_daemon_configuration_apache_refuses_never_reaches_apache(host, apps):
-    """The daemon process groups are written in one change tested with
-    apache2ctl configtest: more threads than mod_wsgi allows (the role cannot
-    know that limit) stop the play with what Apache said, every file as before
-    and the running Apache untouched."""
+def test_a_configuration_apache_refuses_never_reaches_it(host, apps):
+    """The applications' Apaches are written in one change tested with each one's
+    configuration test: more threads than mod_wsgi allows (the role cannot know
+    that limit) stop the play with what Apache said, every file as before and
+    every running Apache untouched."""
     files_before = apache_files(host)
-    master = host.check_output("systemctl show -p MainPID --value apache2")
+    running = masters(host, apps)
     result = ansible_playbook("-e", json.dumps({"mod_wsgi_threads": 100000}), playbook=CONVERGE)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
-    assert "apache2ctl configtest rejected the new configuration; it was not applied" in output, output[-3000:]
+    assert "apache2 -t -f" in output and "rejected the new configuration; it was not applied" in output, output[-3000:]
     assert re.search(r"failed=1\s", recap(output)), output[-3000:]
     assert apache_files(host) == files_before
-    assert host.check_output("systemctl show -p MainPID --value apache2") == master
+    assert masters(host, apps) == running
     for app in apps:
         response = fetch_app(host, app, app["url_prefix"])
         assert response.status == 200 and response.headers.get("x-served-by") == "flask"
