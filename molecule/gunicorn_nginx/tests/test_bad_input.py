@@ -34,10 +34,6 @@ CASES = {
             {"name": "blog", "source": {"path": "/tmp"}, "entry_point": "demo:app", "backend_port": 21000}]},
         "the app servers of 'demo' and 'blog' would both listen on port 21000; set backend_port for one of them",
     ),
-    "an absent app with a bad state": (
-        {"flaskstack_apps": [{"name": "demo", "state": "gone"}]},
-        "flaskstack_apps[0] (demo).state: 'gone' is not a state; choose one of: present, absent.",
-    ),
     "missing app source": (
         {"flaskstack_apps": [{"name": "demo", "entry_point": "demo:app"}]},
         "flaskstack_apps[0] (demo).source is missing: give either {path: DIR}",
