@@ -21,19 +21,30 @@ class LayoutError(ValueError):
     """An application list that does not pass its checks (the message says why)."""
 
 
+def _own_names(app):
+    """The names of what the collection makes for an application whatever its
+    app server: user and group, directories, the name of its units, its site."""
+    name = app["name"]
+    user = app.get("user", name)
+    unit = f"flaskstack-{name}"
+    return {
+        "name": name, "user": user, "group": user, "unit_name": unit, "site_name": f"{unit}.conf",
+        "base_dir": f"{BASE_DIR}/{name}", "config_dir": f"{CONFIG_DIR}/{name}",
+    }  # fmt: skip
+
+
 def layout(app, app_server=None, web_server=None):
     """One application's definition with its defaults filled in and every derived name."""
     app_server = app_server or pairings.DEFAULT_APP_SERVER
     web_server = web_server or pairings.DEFAULT_WEB_SERVER
-    name = app["name"]
+    own = _own_names(app)
+    name, user, unit, base_dir = own["name"], own["user"], own["unit_name"], own["base_dir"]
     match = schema.ENTRY_POINT_RE.match(app["entry_point"])
-    base_dir = f"{BASE_DIR}/{name}"
     # Every path the servers use goes through "current", the link to the live release.
     current = f"{base_dir}/current"
     code_dir = f"{current}/app"
     static_dir = app.get("static_dir", "static")
     prefix = app.get("url_prefix", "/")
-    unit = f"flaskstack-{name}"
     server = pairings.app_server(app.get("app_server", app_server))
     # An app server that the host's web server hosts runs inside it (no unit of
     # ours, no socket, no proxy in front of it); otherwise it runs in a unit of
@@ -46,7 +57,6 @@ def layout(app, app_server=None, web_server=None):
     https = tls.https(app, server_names)
     health_base = f"https://127.0.0.1:{https['tls_port']}" if https["tls"] else f"http://127.0.0.1:{app.get('port', 80)}"
     shared_dirs = [d.strip("/") for d in app.get("shared_dirs", [])]
-    user = app.get("user", name)
     out = {
         "name": name,
         "user": user,
@@ -93,7 +103,7 @@ def layout(app, app_server=None, web_server=None):
         "shim_loads_settings": server["loads_settings"],
         "static_dir": f"{code_dir}/{static_dir.strip('/')}" if static_dir else None,
         "static_url": prefix + app.get("static_url", "static/").strip("/") + "/",
-        "config_dir": f"{CONFIG_DIR}/{name}",
+        "config_dir": own["config_dir"],
         "env_file": f"{CONFIG_DIR}/{name}/app.env",
         "secrets_file": f"{CONFIG_DIR}/{name}/secrets.env",
         # There while new settings wait for the app server's restart (a run that
@@ -114,7 +124,7 @@ def layout(app, app_server=None, web_server=None):
         "apache_modules": list(server["apache_modules"]),
         # What the app server may write to: the shared directories, and the app's writable_paths.
         "writable_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs] + list(app.get("writable_paths", [])),
-        "site_name": f"{unit}.conf",
+        "site_name": own["site_name"],
     }
     out.update(https)
     return out
@@ -143,14 +153,9 @@ def removed_layouts(apps, app_server=None, web_server=None, variable="flaskstack
     for app in apps:
         if schema.is_present(app):
             continue
-        name = app["name"]
-        unit = f"flaskstack-{name}"
-        user = app.get("user", name)
-        out.append({
-            "name": name, "state": "absent", "keep_data": app.get("keep_data", True), "user": user, "group": user,
-            "unit_name": unit, "app_units": [], "runtime_dir": unit, "site_name": f"{unit}.conf",
-            "base_dir": f"{BASE_DIR}/{name}", "config_dir": f"{CONFIG_DIR}/{name}", "tls_dir": f"{tls.TLS_DIR}/{name}",
-        })  # fmt: skip
+        own = _own_names(app)
+        out.append(dict(own, state="absent", keep_data=app.get("keep_data", True), app_units=[], runtime_dir=own["unit_name"],
+                        tls_dir=tls.app_tls_dir(own["name"])))  # fmt: skip
     return out
 
 

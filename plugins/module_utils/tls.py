@@ -27,6 +27,11 @@ SECURITY_HEADERS = {
 RENEW_DAYS = 30
 
 
+def app_tls_dir(name):
+    """Where an application's certificate and key live."""
+    return f"{TLS_DIR}/{name}"
+
+
 def https_port(app):
     """The port an application's HTTPS virtual host listens on, or None when it
     has no HTTPS ("tls: false")."""
@@ -57,15 +62,15 @@ def https(app, server_names):
     tls_headers = dict(headers)
     if hsts:
         tls_headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
-    name = app["name"]
+    tls_dir = app_tls_dir(app["name"])
     return {
         "tls": given is not None,
         "tls_source": source,
         "tls_port": https_port(app) or 443,
         "tls_redirect": given is not None and given.get("redirect", True),
-        "tls_dir": f"{TLS_DIR}/{name}",
-        "tls_cert_path": f"{TLS_DIR}/{name}/fullchain.pem",
-        "tls_key_path": f"{TLS_DIR}/{name}/privkey.pem",
+        "tls_dir": tls_dir,
+        "tls_cert_path": f"{tls_dir}/fullchain.pem",
+        "tls_key_path": f"{tls_dir}/privkey.pem",
         "acme_webroot": ACME_WEBROOT,
         "tls_certificate_file": (given or {}).get("certificate_file"),
         "tls_private_key_file": (given or {}).get("private_key_file"),
