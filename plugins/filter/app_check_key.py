@@ -24,6 +24,9 @@ options:
   web_server:
     description: The web server of the host; null for the pairing table's default.
     type: str
+  runtime:
+    description: The runtime of the applications that do not name their own; null for C(virtualenv).
+    type: str
 """
 
 EXAMPLES = r"""
@@ -41,9 +44,9 @@ _value:
 from ansible_collections.flaskstack.deploy.plugins.module_utils import schema
 
 
-def app_check_key(apps, app_server=None, web_server=None):
+def app_check_key(apps, app_server=None, web_server=None, runtime=None):
     """What the check of an application list depends on, as a digest."""
-    return schema.check_key(apps, app_server, web_server)
+    return schema.check_key(apps, app_server, web_server, runtime)
 
 
 class FilterModule:

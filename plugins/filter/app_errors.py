@@ -29,6 +29,9 @@ options:
     description: The variable to name in the messages.
     type: str
     default: flaskstack_apps
+  runtime:
+    description: The runtime of the applications that do not name their own (C(virtualenv) or C(container)); null for C(virtualenv).
+    type: str
 """
 
 EXAMPLES = r"""
@@ -48,9 +51,9 @@ _value:
 from ansible_collections.flaskstack.deploy.plugins.module_utils import schema
 
 
-def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps", runtime=None):
     """The problems with an application list."""
-    return schema.app_errors(apps, app_server, web_server, variable)
+    return schema.app_errors(apps, app_server, web_server, variable, runtime)
 
 
 class FilterModule:

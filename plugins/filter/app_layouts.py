@@ -31,6 +31,9 @@ options:
     description: The variable to name in the messages.
     type: str
     default: flaskstack_apps
+  runtime:
+    description: The runtime of the applications that do not name their own (C(virtualenv) or C(container)); null for C(virtualenv).
+    type: str
 """
 
 EXAMPLES = r"""
@@ -51,10 +54,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import layout
 
 
-def app_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+def app_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps", runtime=None):
     """The applications with their derived names."""
     try:
-        return layout.app_layouts(apps, app_server, web_server, variable)
+        return layout.app_layouts(apps, app_server, web_server, variable, runtime)
     except layout.LayoutError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

@@ -61,10 +61,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import releases
 
 
-def app_release(app, digests, requirements, python_version, server_packages=None, wheelhouses=None, index_url=""):
+def app_release(app, digests, requirements, python_version, server_packages=None, wheelhouses=None, index_url="", container_base=""):
     """The new release of an application."""
     try:
-        return releases.app_release(app, digests, requirements, python_version, server_packages, wheelhouses, index_url)
+        return releases.app_release(app, digests, requirements, python_version, server_packages, wheelhouses, index_url, container_base)
     except releases.ReleaseError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

@@ -31,6 +31,9 @@ options:
     description: The variable to name in the messages.
     type: str
     default: flaskstack_apps
+  runtime:
+    description: The runtime of the applications that do not name their own (C(virtualenv) or C(container)); null for C(virtualenv).
+    type: str
 """
 
 EXAMPLES = r"""
@@ -51,10 +54,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import layout
 
 
-def removed_apps(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+def removed_apps(apps, app_server=None, web_server=None, variable="flaskstack_apps", runtime=None):
     """What the collection made for the applications marked absent."""
     try:
-        return layout.removed_layouts(apps, app_server, web_server, variable)
+        return layout.removed_layouts(apps, app_server, web_server, variable, runtime)
     except layout.LayoutError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

@@ -9,7 +9,7 @@ flaskstack.deploy.app_layouts); the unit tests pin the literal paths.
 
 from __future__ import annotations
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings, schema, tls
+from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, pairings, schema, tls
 
 BASE_DIR = "/srv/flaskstack"
 CONFIG_DIR = "/etc/flaskstack"
@@ -33,9 +33,10 @@ def _own_names(app):
     }  # fmt: skip
 
 
-def layout(app, app_server=None, web_server=None):
+def layout(app, app_server=None, web_server=None, runtime=None):
     """One application's definition with its defaults filled in and every derived name."""
     app_server = app_server or pairings.DEFAULT_APP_SERVER
+    runtime = app.get("runtime", runtime or containers.DEFAULT_RUNTIME)
     web_server = web_server or pairings.DEFAULT_WEB_SERVER
     own = _own_names(app)
     name, user, unit, base_dir = own["name"], own["user"], own["unit_name"], own["base_dir"]
@@ -49,8 +50,9 @@ def layout(app, app_server=None, web_server=None):
     # An app server that the host's web server hosts runs inside it (no unit of
     # ours, no socket, no proxy in front of it); otherwise it runs in a unit of
     # its own, on a unix socket or on a loopback TCP port (pairings.APP_SERVERS).
-    hosted = server["hosted_by"] == web_server
-    tcp = not hosted and server["listens"] == "tcp"
+    hosted = server["hosted_by"] == web_server and runtime != "container"
+    tcp = not hosted and server["listens"] == "tcp" and runtime != "container"
+    contained = runtime == "container"
     backend_port = schema.backend_port(app) if tcp else None
     health_path = app.get("health_path", "/health")
     server_names = list(app.get("server_names") or [f"{name}.localhost"])
@@ -62,6 +64,9 @@ def layout(app, app_server=None, web_server=None):
         "user": user,
         "group": user,
         "app_server": server["name"],
+        "runtime": runtime,
+        # The role that runs the application: its app server's, or the container role's.
+        "served_by": containers.ROLE if contained else server["name"],
         "web_server": web_server,
         "hosted_by_web_server": hosted,
         "source": dict(app["source"]),
@@ -111,42 +116,50 @@ def layout(app, app_server=None, web_server=None):
         "restart_marker": f"{CONFIG_DIR}/{name}/restart-pending",
         # The name of the application's units, and of whatever its app server names after it.
         "unit_name": unit,
-        "socket_path": None if hosted or tcp else f"{RUN_DIR}/{name}.sock",
+        "socket_path": None if hosted or tcp else f"{base_dir}/{containers.SOCKET_NAME}" if contained else f"{RUN_DIR}/{name}.sock",
+        # The container runtime: each container's socket directory, its settings file.
+        "sockets_dir": f"{base_dir}/sockets" if contained else None,
+        "container_env_file": f"{CONFIG_DIR}/{name}/container.env" if contained else None,
+        "image_base": (app.get("image") or {}).get("base") if contained else None,
         # The loopback TCP port of an app server that cannot listen on a unix socket.
         "backend_port": backend_port,
         # Where the web server sends the application's requests (none: it hosts it).
-        "upstream_address": None if hosted else f"127.0.0.1:{backend_port}" if tcp else f"unix:{RUN_DIR}/{name}.sock",
-        "runtime_dir": None if hosted else unit,
+        "upstream_address": (
+            None if hosted else f"127.0.0.1:{backend_port}" if tcp else f"unix:{base_dir}/{containers.SOCKET_NAME}" if contained
+            else f"unix:{RUN_DIR}/{name}.sock"
+        ),
+        "runtime_dir": None if hosted or contained else unit,
         "upstream": f"flaskstack_{name.replace('-', '_')}",
         "service_unit": pairings.WEB_SERVERS[web_server]["unit"] if hosted else f"{unit}.service",
-        "socket_unit": None if hosted or tcp else f"{unit}.socket",
-        "app_units": [] if hosted else [f"{unit}.service"] if tcp else [f"{unit}.socket", f"{unit}.service"],
+        "socket_unit": None if hosted or tcp or contained else f"{unit}.socket",
+        "app_units": [] if hosted or contained else [f"{unit}.service"] if tcp else [f"{unit}.socket", f"{unit}.service"],
         "apache_modules": list(server["apache_modules"]),
         # What the app server may write to: the shared directories, and the app's writable_paths.
         "writable_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs] + list(app.get("writable_paths", [])),
+        "extra_writable_paths": list(app.get("writable_paths", [])),
         "site_name": own["site_name"],
     }
     out.update(https)
     return out
 
 
-def app_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+def app_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps", runtime=None):
     """The applications with their derived names; LayoutError when the list is invalid.
-    app_server, web_server: the host's (None: the pairing table's defaults)."""
+    app_server, web_server, runtime: the host's (None: the defaults)."""
     app_server = app_server or pairings.DEFAULT_APP_SERVER
     web_server = web_server or pairings.DEFAULT_WEB_SERVER
-    errors = schema.app_errors(apps, app_server, web_server, variable)
+    errors = schema.app_errors(apps, app_server, web_server, variable, runtime)
     if errors:
         raise LayoutError(" ".join(errors))
-    return [layout(app, app_server, web_server) for app in apps if schema.is_present(app)]
+    return [layout(app, app_server, web_server, runtime) for app in apps if schema.is_present(app)]
 
 
-def removed_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+def removed_layouts(apps, app_server=None, web_server=None, variable="flaskstack_apps", runtime=None):
     """The applications marked state: absent, with the names of what the
     collection made for them (to stop and remove): user, units (none of which
     they keep), settings, runtime and certificate directories, and whether their
     data stays (keep_data). LayoutError when the list is invalid."""
-    errors = schema.app_errors(apps, app_server, web_server, variable)
+    errors = schema.app_errors(apps, app_server, web_server, variable, runtime)
     if errors:
         raise LayoutError(" ".join(errors))
     out = []
@@ -208,10 +221,10 @@ def moved_apps(apps, state, app_servers):
     for app in apps:
         recorded = (contents.get(f"{app['config_dir']}/app_server") or "").strip()
         if recorded:
-            if recorded != app["app_server"] and recorded in app_servers:
+            if recorded != app["served_by"] and recorded in app_servers:
                 out.append({"app": app, "from": recorded, "recorded": True})
         elif (paths.get(app["base_dir"]) or {}).get("exists"):
-            out.extend({"app": app, "from": server, "recorded": False} for server in app_servers if server != app["app_server"])
+            out.extend({"app": app, "from": server, "recorded": False} for server in app_servers if server != app["served_by"])
     return out
 
 

@@ -52,6 +52,8 @@ SUPPORTED_PAIRINGS = (
     ("mod_wsgi", "nginx"),
 )
 DEFAULT_APP_SERVER = "gunicorn"
+# The role that runs the applications of the container runtime (module_utils/containers.py), whatever their app server.
+CONTAINER_ROLE = "container"
 DEFAULT_WEB_SERVER = "nginx"
 
 
@@ -96,4 +98,6 @@ def table():
         "default_app_server": DEFAULT_APP_SERVER,
         "default_web_server": DEFAULT_WEB_SERVER,
         "apache_modules": apache_modules(),
+        # The roles that run applications: each app server's, and the container runtime's.
+        "serving_roles": list(APP_SERVERS) + [CONTAINER_ROLE],
     }

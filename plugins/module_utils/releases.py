@@ -19,6 +19,8 @@ import json
 import posixpath
 import re
 
+from ansible_collections.flaskstack.deploy.plugins.module_utils import containers
+
 # Bump when what a release or an environment contains changes for the same
 # inputs (the WSGI entry point template, the layout), so that the next deploy
 # builds new ones.
@@ -174,18 +176,24 @@ def release(app, source_digest, environment, server_packages=None):
     }
 
 
-def app_release(app, digests, requirements, python_version, server_packages=None, wheelhouses=None, index_url=""):
+def app_release(app, digests, requirements, python_version, server_packages=None, wheelhouses=None, index_url="", container_base=""):
     """The new release of an application (an app_layouts entry), named after its
     inputs. digests: name -> the code's digest; requirements: name -> what
-    requirements_digest found; wheelhouses: name -> the wheelhouse's digest."""
+    requirements_digest found; wheelhouses: name -> the wheelhouse's digest.
+    container_base: the base image of the container runtime's environment
+    images (an application's image.base takes precedence), which stands for
+    the host's Python in the environment's id."""
     name = app["name"]
     found = (requirements or {}).get(name)
     if found is None:
         raise ReleaseError(f"{name}: no digest of its requirements to name its environment after.")
     source = (digests or {}).get(name)
     wheelhouse = (wheelhouses or {}).get(name, "")
+    if app.get("runtime") == "container":
+        python_version = "image:" + (app.get("image_base") or container_base or "default")
     environment = env_id(app, found, python_version, server_packages, source or "", wheelhouse, index_url)
     out = release(app, source, environment, server_packages)
+    out["requirements_files"] = containers.requirement_files(found, app["requirements"])
     out["requirements_exist"] = bool(found.get("exists", True))
     out["wheelhouse"] = bool(wheelhouse)
     return out

@@ -16,7 +16,7 @@ import json
 import re
 import zlib
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings, tls
+from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, pairings, tls
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 ENTRY_POINT_RE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*)(?P<call>\(\))?$")
@@ -145,6 +145,27 @@ def _check_app_server(where, server, app):
     # The pairing with the host's web server is checked with the rest of the list.
     if server not in pairings.APP_SERVERS:
         yield f"{where}.app_server: {server!r} is not an app server; choose one of: {', '.join(pairings.APP_SERVERS)}."
+
+
+def _check_runtime(where, runtime, app):
+    if runtime not in containers.RUNTIMES:
+        yield f"{where}.runtime: {runtime!r} is not a runtime; choose one of: {', '.join(containers.RUNTIMES)}."
+
+
+IMAGE_KEYS = {"base": "the base image the collection builds the release's image on"}
+
+
+def _check_image(where, image, app):
+    if not isinstance(image, dict) or set(image) - set(IMAGE_KEYS) or not image:
+        yield (
+            f"{where}.image: {image!r} must be a dictionary with: "
+            + "; ".join(f"{k} ({v})" for k, v in IMAGE_KEYS.items()) + "."
+        )
+        return
+    if "base" in image:
+        problem = containers.image_reference_problem(image["base"])
+        if problem:
+            yield f"{where}.image.base: {problem}."
 
 
 STATES = ("present", "absent")
@@ -423,6 +444,28 @@ APP_KEYS = {
         "summary": "This application's own app server.",
         "doc": ["The app server of this application (default the value of C(flaskstack_app_server))."],
     },
+    "runtime": {
+        "spec": {"type": "str", "choices": list(containers.RUNTIMES)},
+        "check": _check_runtime,
+        "default": "`flaskstack_app_runtime`",
+        "summary": "How the app server runs: `virtualenv` (under systemd) or `container` (a Docker image of the release, see Containers).",
+        "doc": [
+            "How this application's app server runs (default the value of C(flaskstack_app_runtime), V(virtualenv)):"
+            " V(virtualenv), in a virtualenv under systemd, or V(container), in a container of an image made from the"
+            " release, run by the host's Docker engine (Gunicorn only in this version; see the container role).",
+        ],
+    },
+    "image": {
+        "spec": {"type": "dict", "options": {"base": {"type": "str", "description": IMAGE_KEYS["base"]}}},
+        "check": _check_image,
+        "default": "built on `container_base_image`",
+        "summary": "Container runtime: `{base: IMAGE}`, the image the release's image is built on (default `container_base_image`).",
+        "doc": [
+            "The container runtime: where the release's image comes from. V({base: IMAGE}): the collection builds it from"
+            " the release's code on that base image (default the container role's C(container_base_image)), which must"
+            " have C(python3) with its C(venv) module.",
+        ],
+    },
     "user": {
         "spec": {"type": "str"},
         "check": _check_user,
@@ -539,7 +582,7 @@ APP_KEYS = {
 }
 
 
-def app_problems(index, app, app_server, web_server, variable):
+def app_problems(index, app, app_server, web_server, variable, runtime=None):
     """Yield the problems with one application (an entry of the list at index)."""
     where = f"{variable}[{index}]"
     if not isinstance(app, dict):
@@ -568,9 +611,23 @@ def app_problems(index, app, app_server, web_server, variable):
     server = app.get("app_server", app_server)
     if server in pairings.APP_SERVERS:
         yield from pairings.pairing_errors(server, web_server, f"{where}.app_server", "flaskstack_web_server")
+    chosen = app.get("runtime", runtime or containers.DEFAULT_RUNTIME)
+    if chosen == "container":
+        if server not in containers.APP_SERVERS:
+            yield (
+                f"{where}: the container runtime does not run {server} (mod_wsgi runs in an Apache, not in a"
+                f" container of ours); choose app_server {' or '.join(containers.APP_SERVERS)}, or runtime virtualenv."
+            )
+        if app.get("wheelhouse"):
+            yield f"{where}.wheelhouse: not supported with the container runtime in this version (the image is built with a package index)."
+        for key, value in sorted((app.get("env") or {}).items()) + sorted((app.get("secret_env") or {}).items()):
+            if isinstance(value, str) and ("\n" in value or "\r" in value):
+                yield f"{where}: the value of {key} has a line break, which cannot be passed to a container (Docker's --env-file)."
+    elif "image" in app:
+        yield f"{where}.image: only for runtime container (this application's runtime is {chosen})."
 
 
-def check_key(apps, app_server=None, web_server=None):
+def check_key(apps, app_server=None, web_server=None, runtime=None):
     """A digest of what app_errors depends on, so that a list is checked once
     per play: the list (secret values left out: the digest is shown in logs,
     and a secret's value cannot make a list invalid once it is a string) and
@@ -582,11 +639,11 @@ def check_key(apps, app_server=None, web_server=None):
         return dict(app, secret_env={k: type(v).__name__ for k, v in app["secret_env"].items()})
 
     listed = [without_secrets(a) for a in apps] if isinstance(apps, list) else apps
-    text = json.dumps([listed, app_server, web_server], sort_keys=True, default=str)
+    text = json.dumps([listed, app_server, web_server, runtime], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps"):
+def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps", runtime=None):
     """The problems with an application list (empty when it is valid): each
     application's keys, the pairing, and names, ports and host names that two
     applications would claim. app_server, web_server: the host's (None: the
@@ -594,10 +651,12 @@ def app_errors(apps, app_server=None, web_server=None, variable="flaskstack_apps
     app_server = app_server or pairings.DEFAULT_APP_SERVER
     web_server = web_server or pairings.DEFAULT_WEB_SERVER
     errors = list(pairings.pairing_errors(app_server, web_server))
+    if runtime is not None and runtime not in containers.RUNTIMES:
+        errors.append(f"flaskstack_app_runtime: {runtime!r} is not a runtime; choose one of: {', '.join(containers.RUNTIMES)}.")
     if not isinstance(apps, list):
         return errors + [f"{variable} must be a list of applications, got {type(apps).__name__}."]
     for index, app in enumerate(apps):
-        errors.extend(app_problems(index, app, app_server, web_server, variable))
+        errors.extend(app_problems(index, app, app_server, web_server, variable, runtime))
     names = [a.get("name") for a in apps if isinstance(a, dict)]
     for dup in sorted({n for n in names if n and names.count(n) > 1}):
         errors.append(f"{variable}: the name {dup!r} is used by more than one application.")

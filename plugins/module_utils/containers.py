@@ -1,0 +1,344 @@
+# Copyright: contributors to flaskstack.deploy
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The container runtime: an application's release as a container image, run
+by the host's Docker engine behind the same web server.
+
+A release of an application in a container is the same directory as any other
+release (/srv/flaskstack/NAME/releases/ID: the code and the WSGI entry point)
+and an image made from it, flaskstack/NAME:ID, on top of its dependency
+environment's image, flaskstack/NAME-env:ENV (a virtualenv with the
+requirements and the app server, on the base image). Both images keep the
+host's layout: the release at the same path, "current" a link to it, so that
+every path of the application's layout is the same inside the container.
+
+Each container listens on a unix socket in a directory of its own,
+/srv/flaskstack/NAME/sockets/CONTAINER/app.sock; the web server connects to
+/srv/flaskstack/NAME/app.sock, a link to the live container's socket, so that
+renaming a new link over it moves new connections to another container at
+once (blue/green), with no reload of the web server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+
+from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings
+
+RUNTIMES = ("virtualenv", "container")
+# The app servers that run in a container (uWSGI: soon; mod_wsgi runs in an Apache of its own).
+APP_SERVERS = ("gunicorn",)
+DEFAULT_RUNTIME = "virtualenv"
+# The role that serves the applications of the container runtime, whatever their app server.
+ROLE = pairings.CONTAINER_ROLE
+# Where the socket directory is mounted in the container.
+SOCKET_DIR_IN_CONTAINER = "/run/flaskstack"
+SOCKET_NAME = "app.sock"
+LABEL_APP = "flaskstack.app"
+LABEL_RELEASE = "flaskstack.release"
+LABEL_ENV = "flaskstack.env"
+LABEL_KIND = "flaskstack.kind"
+BUILD_DIR = ".flaskstack-build"
+# A reference as Docker reads it: [registry[:port]/]path[:tag][@digest].
+IMAGE_REF_RE = re.compile(
+    r"^(?:(?P<registry>(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::[0-9]+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+MEMORY_RE = re.compile(r"^(?P<number>[1-9][0-9]*)(?P<unit>[bkmg]?)$")
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+# Docker's own least memory limit.
+MIN_MEMORY = 6 * 1024**2
+PIDS_RANGE = (16, 1_000_000)
+NETWORKS = ("bridge", "none", "host")
+
+
+class ContainerError(ValueError):
+    """A container setting that cannot work (the message says why)."""
+
+
+def image_reference_problem(reference):
+    """Why an image reference is not one Docker can pull (None when it is)."""
+    if not isinstance(reference, str) or not reference:
+        return "must be an image reference such as registry.example.com/shop:1.4"
+    if len(reference) > 255 or not IMAGE_REF_RE.match(reference):
+        return (
+            f"{reference!r} is not an image reference: [REGISTRY[:PORT]/]PATH[:TAG][@sha256:DIGEST], the path in"
+            " lower case (for example registry.example.com/shop:1.4)"
+        )
+    return None
+
+
+def memory_bytes(value):
+    """A memory limit as Docker takes it ("512m") in bytes; ContainerError when it is not one."""
+    match = MEMORY_RE.match(str(value).strip().lower()) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if not match:
+        raise ContainerError(f"{value!r} is not a memory size: a number with an optional unit b, k, m or g (for example 512m).")
+    size = int(match.group("number")) * _UNITS[match.group("unit")]
+    if size < MIN_MEMORY:
+        raise ContainerError(f"{value!r} is below Docker's least memory limit, 6m.")
+    return size
+
+
+def settings_problems(settings, variable_prefix="container_"):
+    """The problems with the container role's settings (memory, pids_limit, network, stop_timeout)."""
+    problems = []
+    try:
+        memory_bytes(settings.get("memory"))
+    except ContainerError as exc:
+        problems.append(f"{variable_prefix}memory: {exc}")
+    pids = settings.get("pids_limit")
+    if isinstance(pids, bool) or not isinstance(pids, int) or not PIDS_RANGE[0] <= pids <= PIDS_RANGE[1]:
+        problems.append(f"{variable_prefix}pids_limit: {pids!r} must be a whole number from {PIDS_RANGE[0]} to {PIDS_RANGE[1]}.")
+    if settings.get("network") not in NETWORKS:
+        problems.append(f"{variable_prefix}network: {settings.get('network')!r} is not a network; choose one of: {', '.join(NETWORKS)}.")
+    return problems
+
+
+def image_names(name, release_id, env_id):
+    """The images of one release: its own and its dependency environment's."""
+    return {"release": f"flaskstack/{name}:{release_id}", "env": f"flaskstack/{name}-env:{env_id}"}
+
+
+def _labels(labels):
+    return " ".join(f"{key}={json.dumps(value)}" for key, value in sorted(labels.items()))
+
+
+def requirement_files(found, requirements):
+    """The requirements files of a release relative to its code, from what
+    releases.requirements_digest found (the first file is the requirements
+    file itself); None when the environment needs the whole code (a line
+    installs from it, such as -e .)."""
+    if not found or found.get("local"):
+        return None
+    files = list(found.get("files") or [])
+    if not files:
+        return []
+    root = files[0][: -len(requirements)] if files[0].endswith(requirements) else posixpath.dirname(files[0]) + "/"
+    out = []
+    for path, exists in ((f, f not in (found.get("missing") or [])) for f in files):
+        if not exists or not path.startswith(root):
+            continue
+        out.append(path[len(root):])
+    if not found.get("exists", True):
+        out = out[1:] if out and out[0] == requirements else out
+    return out
+
+
+def env_dockerfile(release, base_image, pip_conf=False, pip_ca=None):
+    """The Dockerfile of a release's dependency environment image: a virtualenv
+    at the path the host's layout gives it, with the requirements, the
+    packages and the app server, checked with pip check. Its context is the
+    release directory; only the requirements files are copied in (the whole
+    code when they install from it), so that it is built once per environment."""
+    app = release["app"]
+    code = "/tmp/flaskstack-code"
+    files = release.get("requirements_files")
+    lines = [f"FROM {base_image}"]
+    if pip_conf:
+        lines.append(f"COPY {BUILD_DIR}/pip.conf /etc/pip.conf")
+    if pip_ca:
+        lines.append(f"COPY {BUILD_DIR}/pip-ca.pem {pip_ca}")
+    if files is None:
+        lines.append(f"COPY app {code}")
+    else:
+        lines.extend(f"COPY {json.dumps(['app/' + f, code + '/' + f])}" for f in files)
+    install = [f"{release['env_dir']}/bin/pip", "install", "--no-input", "--no-cache-dir"]
+    if release.get("requirements_exist", True):
+        install += ["--requirement", f"{code}/{app['requirements']}"]
+    install += list(release["pip_packages"])
+    quoted = " ".join(_sh_quote(a) for a in install)
+    lines.append(
+        f"RUN python3 -m venv {_sh_quote(release['env_dir'])} && {quoted}"
+        f" && {_sh_quote(release['env_dir'] + '/bin/pip')} check && rm -rf {code}"
+    )
+    lines.append(f"LABEL {_labels({LABEL_APP: app['name'], LABEL_ENV: release['env_id'], LABEL_KIND: 'env'})}")
+    return "\n".join(lines) + "\n"
+
+
+def release_dockerfile(release, uid="${APP_UID}", gid="${APP_GID}"):
+    """The Dockerfile of a release's image: the environment's image, the
+    release directory at its path on the host (owned by root: the application
+    cannot change its code), "current" a link to it, and the application's
+    user (its numeric ids on the host, so that files it writes in the shared
+    directories and its socket are its own there)."""
+    app = release["app"]
+    names = image_names(app["name"], release["id"], release["env_id"])
+    return "\n".join(
+        [
+            f"FROM {names['env']}",
+            "ARG APP_UID",
+            "ARG APP_GID",
+            f"COPY app {release['dir']}/app",
+            f"COPY wsgi {release['dir']}/wsgi",
+            f"RUN ln -sfn {release['env_link']} {_sh_quote(release['dir'] + '/venv')} && ln -sfn releases/{release['id']} {_sh_quote(app['current_link'])}",
+            f"WORKDIR {app['code_dir']}",
+            f"ENV PATH={app['venv_dir']}/bin:/usr/local/bin:/usr/bin:/bin PYTHONDONTWRITEBYTECODE=1",
+            f"USER {uid}:{gid}",
+            f"LABEL {_labels({LABEL_APP: app['name'], LABEL_RELEASE: release['id'], LABEL_ENV: release['env_id'], LABEL_KIND: 'release'})}",
+        ]
+    ) + "\n"
+
+
+def _sh_quote(text):
+    text = str(text)
+    if re.match(r"^[A-Za-z0-9_./:=+@%-]+$", text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def env_file_line(key, value):
+    """One line of a Docker environment file (--env-file): KEY=VALUE, the
+    value as it is (Docker does not unquote it); ContainerError for a value
+    with a line break, which such a file cannot hold."""
+    text = "" if value is None else str(value)
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    if "\n" in text or "\r" in text or "\0" in text:
+        raise ContainerError(f"{key}: a value with a line break cannot be passed to a container (Docker's --env-file).")
+    return f"{key}={text}"
+
+
+def security_options(settings):
+    """What every container of an application runs with: not as root (the
+    image's user), a read-only root file system with a private /tmp, no
+    capabilities, no new privileges, memory and process limits, no published port."""
+    return [
+        "--read-only",
+        "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m",
+        "--cap-drop", "ALL",
+        "--security-opt", "no-new-privileges",
+        "--memory", str(settings["memory"]),
+        "--pids-limit", str(int(settings["pids_limit"])),
+        "--network", settings["network"],
+    ]  # fmt: skip
+
+
+def _mounts(app, config_files=()):
+    out = []
+    for path in app["shared_paths"]:
+        out += ["--mount", f"type=bind,source={path},target={path}"]
+    for path in app.get("extra_writable_paths", []):
+        out += ["--mount", f"type=bind,source={path},target={path}"]
+    for path in config_files:
+        out += ["--mount", f"type=bind,source={path},target={path},readonly"]
+    return out
+
+
+def check_prefix(release, settings):
+    """The command that runs a release's checks (the probe, the test command)
+    in a container of its image, as the application will run: its user, its
+    settings, its limits, its shared directories; removed afterwards."""
+    app = release["app"]
+    return (
+        ["docker", "run", "--rm", "--log-driver", "none", "--env-file", app["container_env_file"], "--workdir", release["code_dir"],
+         "--env", f"PYTHONPATH={release['wsgi_dir']}:{release['code_dir']}"]
+        + security_options(settings)
+        + _mounts(app)
+        + [image_names(app["name"], release["id"], release["env_id"])["release"]]
+    )
+
+
+def build_steps(release, need_env=True):
+    """The run_steps steps that make a release's images: its environment's
+    (unless it exists), then its own."""
+    app = release["app"]
+    names = image_names(app["name"], release["id"], release["env_id"])
+    build = release["dir"] + "/" + BUILD_DIR
+    env_build = ["docker", "build", "--network", "host", "--quiet", "-t", names["env"], "-f", f"{build}/env.Dockerfile", release["dir"]]
+    steps = []
+    if need_env:
+        steps.append(
+            {
+                "step": "environment image",
+                "argv": ["/bin/sh", "-c", 'docker image inspect "$1" >/dev/null 2>&1 || { shift; exec "$@"; }', "sh", names["env"]] + env_build,
+            }
+        )
+    user = app["user"]
+    steps.append(
+        {
+            "step": "release image",
+            "argv": [
+                "/bin/sh", "-c",
+                'exec docker build --quiet --build-arg "APP_UID=$(id -u "$1")" --build-arg "APP_GID=$(id -g "$1")" -t "$2" -f "$3" "$4"',
+                "sh", user, names["release"], f"{build}/Dockerfile", release["dir"],
+            ],
+        }
+    )  # fmt: skip
+    return steps
+
+
+def container_name(app_name, spec):
+    """The name of the container that runs spec: the same spec, the same name."""
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+    return f"flaskstack-{app_name}-{digest}"
+
+
+def run_argv(app, spec, name, settings):
+    """docker run for one application's container (spec: what container_spec made)."""
+    socket_dir = f"{app['sockets_dir']}/{name}"
+    return (
+        ["docker", "run", "--detach", "--name", name, "--restart", "unless-stopped",
+         "--label", f"{LABEL_APP}={app['name']}", "--label", f"{LABEL_RELEASE}={spec['release']}",
+         "--env-file", app["container_env_file"], "--stop-timeout", str(int(settings["stop_timeout"])),
+         "--log-opt", f"tag=flaskstack-{app['name']}"]
+        + security_options(settings)
+        + _mounts(app, spec.get("config_files", []))
+        + ["--mount", f"type=bind,source={socket_dir},target={SOCKET_DIR_IN_CONTAINER}"]
+        + [spec["image"]]
+        + list(spec["command"])
+    )  # fmt: skip
+
+
+def server_command(template, app):
+    """An app server's command in a container (its role's entry point
+    "container"), each argument with the application's layout filled in and
+    {socket}, the socket's path in the container."""
+    values = dict(app, socket=f"{SOCKET_DIR_IN_CONTAINER}/{SOCKET_NAME}")
+    try:
+        return [str(arg).format(**values) for arg in template]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ContainerError(f"{app['name']}: the app server's container command names no field of its layout ({exc}).") from None
+
+
+def run_entry(app, servers):
+    """An application of the container runtime, with what its container runs:
+    its app server's command and configuration files (servers: per app server,
+    what its role's entry point "container" made known) with its layout filled in."""
+    server = (servers or {}).get(app["app_server"]) or {}
+    out = dict(app)
+    out["command"] = server_command(server.get("command") or [], app)
+    out["config_files"] = server_command(server.get("config_files") or [], app)
+    return out
+
+
+def build_files(release, base_image, pip_conf="", pip_ca=""):
+    """The files of a release's build directory (BUILD_DIR): its two
+    Dockerfiles, and pip's settings and CA bundle when there are any."""
+    base = release["app"].get("image_base") or base_image
+    files = {
+        "env.Dockerfile": env_dockerfile(release, base, pip_conf=bool(pip_conf), pip_ca=PIP_CA_PATH if pip_ca else None),
+        "Dockerfile": release_dockerfile(release, "${APP_UID}", "${APP_GID}"),
+    }
+    if pip_conf:
+        files["pip.conf"] = pip_conf
+    if pip_ca:
+        files["pip-ca.pem"] = pip_ca
+    return files
+
+
+# Where pip's CA bundle is in an environment image (as on the host).
+PIP_CA_PATH = "/etc/flaskstack/pip-ca.pem"
+
+
+def check_item(release, settings, probe_item):
+    """The run_steps item for a new release of the container runtime: its
+    images, then the probe and the test command (probe_item: what
+    releases.check_item made with check_prefix) in a container of its image."""
+    item = dict(probe_item)
+    item["steps"] = build_steps(release) + list(probe_item["steps"])
+    item["environment"] = {"DOCKER_BUILDKIT": "0"}
+    return item

@@ -1,0 +1,156 @@
+"""Unit tests for the container runtime: its input checks, names, Dockerfiles and docker commands."""
+
+import pytest
+from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, layout, releases, schema
+
+
+def app(**overrides):
+    base = {"name": "demo", "source": {"path": "/src/demo"}, "entry_point": "demo:create_app()", "runtime": "container"}
+    base.update(overrides)
+    return base
+
+
+SETTINGS = {"memory": "512m", "pids_limit": 512, "network": "bridge", "stop_timeout": 35, "socket_group": "www-data"}
+
+
+def release_of(lay, found=None):
+    found = found or {"digest": "d", "files": ["/src/demo/requirements.txt"], "local": False, "missing": [], "exists": True}
+    return releases.app_release(lay, {"demo": "code"}, {"demo": found}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]}, container_base="base:1")
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["python:3.13-slim", "registry.example.com/shop:1.4", "localhost:5000/team/shop", "shop@sha256:" + "a" * 64, "flaskstack-base:bookworm"],
+)
+def test_image_references_docker_takes(reference):
+    assert containers.image_reference_problem(reference) is None
+
+
+@pytest.mark.parametrize("reference", ["", "Shop:1", "shop:", "registry.example.com/", "shop:1 2", "-shop", 7])
+def test_image_references_docker_refuses(reference):
+    assert containers.image_reference_problem(reference)
+
+
+def test_memory_sizes():
+    assert containers.memory_bytes("512m") == 512 * 1024**2
+    assert containers.memory_bytes("1g") == 1024**3
+    for bad in ("5m", "0", "12x", "-1m", True, None, "1.5g"):
+        with pytest.raises(containers.ContainerError):
+            containers.memory_bytes(bad)
+
+
+def test_settings_problems_name_the_variable():
+    assert containers.settings_problems(SETTINGS) == []
+    problems = containers.settings_problems({"memory": "1m", "pids_limit": 3, "network": "overlay"})
+    assert [p.split(":")[0] for p in problems] == ["container_memory", "container_pids_limit", "container_network"]
+
+
+def test_a_container_application_layout():
+    (lay,) = layout.app_layouts([app(shared_dirs=["instance"])])
+    assert lay["runtime"] == "container" and lay["served_by"] == "container" and lay["app_server"] == "gunicorn"
+    assert lay["socket_path"] == "/srv/flaskstack/demo/app.sock"
+    assert lay["upstream_address"] == "unix:/srv/flaskstack/demo/app.sock"
+    assert lay["sockets_dir"] == "/srv/flaskstack/demo/sockets"
+    assert lay["container_env_file"] == "/etc/flaskstack/demo/container.env"
+    assert lay["socket_unit"] is None and lay["app_units"] == [] and lay["runtime_dir"] is None
+    (venv,) = layout.app_layouts([app(runtime="virtualenv")])
+    assert venv["served_by"] == "gunicorn" and venv["socket_path"] == "/run/flaskstack/demo.sock"
+
+
+def test_the_collection_wide_runtime_and_an_application_s_own():
+    first = {k: v for k, v in app(name="a").items() if k != "runtime"}
+    lays = layout.app_layouts([first, app(name="b", runtime="virtualenv")], runtime="container")
+    assert [x["runtime"] for x in lays] == ["container", "virtualenv"]
+
+
+def test_container_input_errors():
+    errors = schema.app_errors([app(app_server="mod_wsgi")], web_server="apache")
+    assert any("does not run mod_wsgi" in e for e in errors)
+    assert any("image.base" in e for e in schema.app_errors([app(image={"base": "Not An Image"})]))
+    assert any("only for runtime container" in e for e in schema.app_errors([app(runtime="virtualenv", image={"base": "python:3"})]))
+    assert any("line break" in e for e in schema.app_errors([app(secret_env={"KEY": "a\nb"})]))
+    assert any("not a runtime" in e for e in schema.app_errors([app(runtime="podman")]))
+    assert any("flaskstack_app_runtime" in e for e in schema.app_errors([app()], runtime="lxc"))
+    assert schema.app_errors([app(image={"base": "python:3.13-slim"})]) == []
+
+
+def test_the_base_image_names_the_environment():
+    (lay,) = layout.app_layouts([app()])
+    one = release_of(lay)
+    other = releases.app_release(lay, {"demo": "code"}, {"demo": {"digest": "d", "files": []}}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]}, container_base="base:2")
+    assert one["env_id"] != other["env_id"] and one["id"] != other["id"]
+    # The host's Python does not count: the image has its own.
+    same = releases.app_release(lay, {"demo": "code"}, {"demo": {"digest": "d", "files": []}}, "3.13.1", {"gunicorn": ["gunicorn==23.0.0"]}, container_base="base:1")
+    assert same["env_id"] == one["env_id"]
+
+
+def test_requirement_files_relative_to_the_code():
+    found = {"files": ["/src/demo/requirements.txt", "/src/demo/req/base.txt", "/src/demo/gone.txt"], "missing": ["/src/demo/gone.txt"], "local": False}
+    assert containers.requirement_files(found, "requirements.txt") == ["requirements.txt", "req/base.txt"]
+    assert containers.requirement_files(dict(found, local=True), "requirements.txt") is None
+    assert containers.requirement_files({"files": ["/src/demo/requirements.txt"], "exists": False}, "requirements.txt") == []
+
+
+def test_the_dockerfiles():
+    (lay,) = layout.app_layouts([app()])
+    rel = release_of(lay)
+    files = containers.build_files(rel, "base:1", pip_conf="[global]\n", pip_ca="PEM")
+    env = files["env.Dockerfile"]
+    assert env.startswith("FROM base:1\n")
+    assert "COPY .flaskstack-build/pip.conf /etc/pip.conf" in env and f"COPY .flaskstack-build/pip-ca.pem {containers.PIP_CA_PATH}" in env
+    assert f'COPY ["app/requirements.txt", "/tmp/flaskstack-code/requirements.txt"]' in env
+    assert f"python3 -m venv {rel['env_dir']}" in env and "gunicorn==23.0.0" in env and "pip check" in env
+    dockerfile = files["Dockerfile"]
+    assert f"FROM flaskstack/demo-env:{rel['env_id']}" in dockerfile
+    assert f"COPY app {rel['dir']}/app" in dockerfile and f"COPY wsgi {rel['dir']}/wsgi" in dockerfile
+    assert f"ln -sfn releases/{rel['id']} /srv/flaskstack/demo/current" in dockerfile
+    assert "USER ${APP_UID}:${APP_GID}" in dockerfile
+    assert files["pip.conf"] == "[global]\n" and files["pip-ca.pem"] == "PEM"
+    assert set(containers.build_files(rel, "base:1")) == {"env.Dockerfile", "Dockerfile"}
+
+
+def test_docker_environment_file_lines():
+    assert containers.env_file_line("KEY", 'a "quoted" $HOME `x` \\ end') == 'KEY=a "quoted" $HOME `x` \\ end'
+    assert containers.env_file_line("FLAG", True) == "FLAG=true"
+    with pytest.raises(containers.ContainerError):
+        containers.env_file_line("KEY", "two\nlines")
+
+
+def test_the_container_runs_locked_down_on_its_socket():
+    (lay,) = layout.app_layouts([app(shared_dirs=["instance"], writable_paths=["/var/lib/demo"])])
+    entry = containers.run_entry(lay, {"gunicorn": {"command": ["{venv_dir}/bin/python", "--bind", "unix:{socket}"], "config_files": ["{config_dir}/g.py"]}})
+    assert entry["command"] == ["/srv/flaskstack/demo/current/venv/bin/python", "--bind", "unix:/run/flaskstack/app.sock"]
+    spec = {"image": "flaskstack/demo:abc", "release": "abc", "command": entry["command"], "config_files": entry["config_files"]}
+    argv = containers.run_argv(entry, spec, "flaskstack-demo-x", SETTINGS)
+    joined = " ".join(argv)
+    for expected in ("--read-only", "--cap-drop ALL", "--security-opt no-new-privileges", "--memory 512m", "--pids-limit 512",
+                     "--restart unless-stopped", "--env-file /etc/flaskstack/demo/container.env",
+                     "type=bind,source=/srv/flaskstack/demo/shared/instance,target=/srv/flaskstack/demo/shared/instance",
+                     "type=bind,source=/var/lib/demo,target=/var/lib/demo",
+                     "type=bind,source=/etc/flaskstack/demo/g.py,target=/etc/flaskstack/demo/g.py,readonly",
+                     "type=bind,source=/srv/flaskstack/demo/sockets/flaskstack-demo-x,target=/run/flaskstack"):  # fmt: skip
+        assert expected in joined
+    assert "--publish" not in argv and "-p" not in argv and "--privileged" not in argv
+    assert argv[-3:] == entry["command"]
+
+
+def test_the_same_spec_names_the_same_container():
+    spec = {"image": "flaskstack/demo:abc", "env": "1"}
+    assert containers.container_name("demo", spec) == containers.container_name("demo", dict(spec))
+    assert containers.container_name("demo", spec) != containers.container_name("demo", dict(spec, env="2"))
+
+
+def test_a_command_that_names_no_field_is_an_error():
+    (lay,) = layout.app_layouts([app()])
+    with pytest.raises(containers.ContainerError):
+        containers.server_command(["{nope}"], lay)
+
+
+def test_the_check_runs_in_the_release_image():
+    (lay,) = layout.app_layouts([app()])
+    rel = release_of(lay)
+    item = containers.check_item(rel, SETTINGS, releases.check_item(rel, containers.check_prefix(rel, SETTINGS)))
+    assert [s["step"] for s in item["steps"]] == ["environment image", "release image", "probe"]
+    probe = item["steps"][2]["argv"]
+    assert probe[:3] == ["docker", "run", "--rm"] and f"flaskstack/demo:{rel['id']}" in probe and "--read-only" in probe
+    assert item["marker"] == rel["marker"] and item["environment"] == {"DOCKER_BUILDKIT": "0"}
