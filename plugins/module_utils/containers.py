@@ -174,7 +174,10 @@ def release_dockerfile(release, uid="${APP_UID}", gid="${APP_GID}"):
             "ARG APP_GID",
             f"COPY app {release['dir']}/app",
             f"COPY wsgi {release['dir']}/wsgi",
-            f"RUN ln -sfn {release['env_link']} {_sh_quote(release['dir'] + '/venv')} && ln -sfn releases/{release['id']} {_sh_quote(app['current_link'])}",
+            # The release's links, and the application's user by name (as on the host).
+            f"RUN ln -sfn {release['env_link']} {_sh_quote(release['dir'] + '/venv')} && ln -sfn releases/{release['id']} {_sh_quote(app['current_link'])}"
+            f' && echo "{app["user"]}:x:${{APP_UID}}:${{APP_GID}}:flaskstack application {app["name"]}:{app["base_dir"]}:/usr/sbin/nologin" >> /etc/passwd'
+            f' && echo "{app["group"]}:x:${{APP_GID}}:" >> /etc/group',
             f"WORKDIR {app['code_dir']}",
             f"ENV PATH={app['venv_dir']}/bin:/usr/local/bin:/usr/bin:/bin PYTHONDONTWRITEBYTECODE=1",
             f"USER {uid}:{gid}",

@@ -167,7 +167,9 @@ def removed_layouts(apps, app_server=None, web_server=None, variable="flaskstack
         if schema.is_present(app):
             continue
         own = _own_names(app)
+        # No app server nor runtime: every one takes away what it kept for the application.
         out.append(dict(own, state="absent", keep_data=app.get("keep_data", True), app_units=[], runtime_dir=own["unit_name"],
+                        app_server=None, runtime=None,
                         tls_dir=tls.app_tls_dir(own["name"])))  # fmt: skip
     return out
 

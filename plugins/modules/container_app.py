@@ -45,6 +45,10 @@ options:
     description: Seconds a new container has to answer its health check.
     type: int
     default: 60
+  fail_after:
+    description: Unhealthy answers in a row from a new container after which it is given up at once.
+    type: int
+    default: 3
 attributes:
   check_mode:
     support: full
@@ -153,7 +157,8 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 
 
 def health(app, socket_path, release):
-    """(ok, what it answered) of one health request over a container's socket, as the web server would send it."""
+    """(ok, what it answered, whether the release answered) of one health
+    request over a container's socket, as the web server would send it."""
     try:
         conn = UnixHTTPConnection(socket_path, timeout=5)
         conn.request(
@@ -166,10 +171,10 @@ def health(app, socket_path, release):
         named = answer.getheader("X-Flaskstack-Release", "")
         conn.close()
     except OSError as exc:
-        return False, str(exc)
+        return False, str(exc), False
     if answer.status == 200 and named == release:
-        return True, ""
-    return False, f"{answer.status} from release {named or 'unknown'}: {body.strip()}"
+        return True, "", True
+    return False, f"{answer.status} from release {named or 'unknown'}: {body.strip()}", named == release
 
 
 def remove_container(app, name, stop_timeout):
@@ -232,25 +237,38 @@ def make_live(module, app, report):
     os.chmod(socket_dir, 0o2750)
     docker(*containers.run_argv(app, spec, name, settings)[1:])
     socket_path = f"{socket_dir}/{containers.SOCKET_NAME}"
-    deadline = time.monotonic() + params["timeout"]
+    started = time.monotonic()
+    deadline = started + params["timeout"]
     said = "no answer yet"
+    unhealthy = 0
     while True:
         _, state, _ = docker("inspect", "--format", "{{.State.Status}} {{.RestartCount}}", name, check=False)
         status, _, restarts = state.strip().partition(" ")
         if os.path.exists(socket_path):
-            ok, said = health(app, socket_path, release)
+            ok, said, answered = health(app, socket_path, release)
             if ok:
                 break
+            # As the health gate: answers of the new release that are not 200, in a row.
+            unhealthy = unhealthy + 1 if answered else 0
         stopped = status not in ("created", "running") or restarts not in ("", "0")
-        if stopped or time.monotonic() > deadline:
+        gave_up = unhealthy >= params["fail_after"]
+        if stopped or gave_up or time.monotonic() > deadline:
             _, logs, logs_err = docker("logs", "--tail", "30", name, check=False)
             docker("rm", "--force", name, check=False)
             shutil.rmtree(socket_dir, ignore_errors=True)
-            what = "stopped" if stopped else f"did not answer in {params['timeout']} s"
+            if stopped:
+                what = "stopped"
+            elif gave_up:
+                what = (
+                    f"did not pass its health check before any traffic: {unhealthy} unhealthy answers in a row,"
+                    f" given up after {time.monotonic() - started:.1f} s"
+                )
+            else:
+                what = f"did not pass its health check in {params['timeout']} s"
             serving = f"the container {live} keeps serving" if live else "no container was live yet"
             raise Failed(
-                f"{app['name']}: the new container for release {release} {what}: its health check"
-                f" ({app['forwarded_prefix']}{app['health_path']}) got {said} -- nothing was switched: {serving}."
+                f"{app['name']}: the new container for release {release} {what} (GET"
+                f" {app['forwarded_prefix']}{app['health_path']}: {said}) -- nothing was switched: {serving}."
                 f" Its last output: {(logs + logs_err).strip()[-2000:]}"
             )
         time.sleep(0.2)
@@ -329,6 +347,7 @@ def main():
             "state": {"type": "str", "choices": ["live", "pruned", "absent"], "default": "live"},
             "settings": {"type": "dict", "default": {}},
             "timeout": {"type": "int", "default": 60},
+            "fail_after": {"type": "int", "default": 3},
         },
         supports_check_mode=True,
     )

@@ -83,10 +83,19 @@ def fetch_app(host, app, path, server_name=None, headers=None):
 
 
 def assert_socket_for_web_server_only(host, app, web_group):
-    """The app's socket: root:<web_group> 0660; the web server's user connects, nobody else does."""
-    sock = host.file(app["socket_path"])
-    assert sock.is_socket
-    assert (sock.user, sock.group, sock.mode) == ("root", web_group, 0o660)
+    """The app's socket: root:<web_group> 0660 (in a container: a link to the
+    live container's socket, in a directory of the app's user and <web_group>,
+    2750); the web server's user connects, nobody else does."""
+    if app["runtime"] == "container":
+        assert host.file(app["socket_path"]).is_symlink
+        real = host.check_output(f"readlink -f {app['socket_path']}")
+        assert host.file(real).is_socket, real
+        directory = host.file(real.rsplit("/", 1)[0])
+        assert (directory.user, directory.group, directory.mode) == (app["user"], web_group, 0o2750)
+    else:
+        sock = host.file(app["socket_path"])
+        assert sock.is_socket
+        assert (sock.user, sock.group, sock.mode) == ("root", web_group, 0o660)
     connect = f"import socket; socket.socket(socket.AF_UNIX).connect({app['socket_path']!r})"
     other = host.run(f"runuser -u nobody -- python3 -c {shlex.quote(connect)}")
     assert other.rc != 0
@@ -128,6 +137,23 @@ def app_pids(host, app):
     pids = [int(p) for p in out.split()]
     assert pids, f"no process runs as {app['user']}"
     return pids
+
+
+def listeners_of(host, app, pid):
+    """The listening TCP and UDP sockets a process of the app sees (ss -Htulnp):
+    the host's, or in a container its own network namespace's."""
+    if app["runtime"] == "container":
+        return host.check_output(f"nsenter --target {pid} --net ss -Htulnp").splitlines()
+    return host.check_output("ss -Htulnp").splitlines()
+
+
+def app_is_enabled_at_boot(host, app):
+    """Whether the app starts at boot: its unit enabled, or its container with a restart policy and running."""
+    if app["runtime"] == "container":
+        names = host.check_output(f"docker ps --filter label=flaskstack.app={app['name']} --format '{{{{.Names}}}}'").split()
+        policies = [host.check_output(f"docker inspect -f '{{{{.HostConfig.RestartPolicy.Name}}}}' {n}") for n in names]
+        return len(names) == 1 and policies == ["unless-stopped"]
+    return host.service(app["service_unit"]).is_enabled
 
 
 def service_pids(host, unit):
@@ -186,8 +212,8 @@ def raw_apps(hostvars):
 
 
 @pytest.fixture(scope="module")
-def apps(raw_apps, pairing):
-    return layout.app_layouts(raw_apps, app_server=pairing[0], web_server=pairing[1])
+def apps(raw_apps, pairing, hostvars):
+    return layout.app_layouts(raw_apps, app_server=pairing[0], web_server=pairing[1], runtime=hostvars.get("flaskstack_app_runtime"))
 
 
 @pytest.fixture(scope="module")

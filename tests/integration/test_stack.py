@@ -7,7 +7,10 @@ specific to one pairing lives in that scenario's own tests/ directory.
 import hashlib
 import re
 
-from stacklib import ansible_playbook, app_endpoint, app_pids, assert_port_for_web_server_only, assert_socket_for_web_server_only, fetch, fetch_app, restart_container, service_pids
+from stacklib import (
+    ansible_playbook, app_endpoint, app_is_enabled_at_boot, app_pids, assert_port_for_web_server_only, assert_socket_for_web_server_only,
+    fetch, fetch_app, listeners_of, restart_container, service_pids,
+)  # fmt: skip
 
 
 def test_each_app_answers_through_the_web_server_on_its_own_name(host, apps, raw_apps):
@@ -107,10 +110,9 @@ def test_the_socket_is_usable_by_the_web_server_only(host, apps, web_group):
 def test_no_app_process_listens_on_a_tcp_or_udp_port(host, apps):
     """An application listens on no port, but an app server that cannot use a
     unix socket on its backend_port, on loopback only."""
-    listeners = host.check_output("ss -Htulnp").splitlines()
     for app in apps:
         for pid in app_pids(host, app):
-            own = [line for line in listeners if f"pid={pid}," in line]
+            own = [line for line in listeners_of(host, app, pid) if f"pid={pid}," in line]
             allowed = [f"127.0.0.1:{app['backend_port']} "] if app["backend_port"] else []
             assert all(line.startswith("tcp") and any(a in line for a in allowed) for line in own), (
                 f"{app['name']} listens on a port other than its loopback backend port:\n" + "\n".join(own)
@@ -144,7 +146,7 @@ def test_check_mode_on_the_converged_host_changes_nothing(raw_apps):
 def test_everything_serves_again_after_a_reboot(host, apps):
     restart_container(host)
     for app in apps:
-        assert host.service(app["service_unit"]).is_enabled
+        assert app_is_enabled_at_boot(host, app)
         response = fetch_app(host, app, app["url_prefix"])
         assert response.status == 200
         assert response.headers.get("x-served-by") == "flask"

@@ -1,0 +1,100 @@
+"""What only the container runtime has, checked in both of its scenarios
+(molecule/container_nginx, molecule/container_apache) beside the shared suite:
+the container's confinement as the engine reports it, the engine's own settings,
+the Docker socket out of the applications' reach, the images kept, and a crash."""
+
+import json
+import pathlib
+import shlex
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
+from stacklib import apps, fetch_app, hostvars, pairing, raw_apps  # noqa: E402,F401
+
+
+def live_container(host, app):
+    names = host.check_output(f"docker ps --filter label=flaskstack.app={app['name']} --format '{{{{.Names}}}}'").split()
+    assert len(names) == 1, f"{app['name']}: {len(names)} running containers"
+    return names[0]
+
+
+def inspect(host, name):
+    return json.loads(host.check_output(f"docker inspect {name}"))[0]
+
+
+def test_each_container_is_locked_down(host, apps):
+    for app in apps:
+        info = inspect(host, live_container(host, app))
+        uid, gid = host.user(app["user"]).uid, host.user(app["user"]).gid
+        config, hostconfig = info["Config"], info["HostConfig"]
+        assert config["User"] == f"{uid}:{gid}", "the image's user is the application's, not root"
+        assert hostconfig["ReadonlyRootfs"] is True
+        assert "/tmp" in (hostconfig.get("Tmpfs") or {})
+        assert hostconfig["CapDrop"] == ["ALL"] and not hostconfig.get("CapAdd")
+        assert "no-new-privileges" in (hostconfig.get("SecurityOpt") or [])
+        assert hostconfig["Privileged"] is False
+        assert not hostconfig.get("PortBindings") and not (info["NetworkSettings"].get("Ports") or {}), "no published port"
+        assert hostconfig["RestartPolicy"]["Name"] == "unless-stopped"
+        assert hostconfig["Memory"] == 512 * 1024**2 and hostconfig["PidsLimit"] == 512
+        assert hostconfig["LogConfig"]["Type"] == "journald"
+        mounts = {m["Destination"]: m for m in info["Mounts"]}
+        assert "/var/run/docker.sock" not in mounts and "/run/docker.sock" not in mounts
+        assert all(not m["RW"] for d, m in mounts.items() if d.startswith("/etc/")), "settings files are mounted read-only"
+        # Every process of the container is the application's user.
+        users = [line.split()[1] for line in host.check_output(f"docker top {info['Name'].lstrip('/')} -eo pid,user").splitlines()[1:]]
+        assert users and set(users) == {app["user"]}, users
+        # The release's code in the image belongs to root: the application cannot change it.
+        owner = host.check_output(f"docker exec {info['Name'].lstrip('/')} stat -c %U {app['code_dir']}/")
+        assert owner == "root"
+
+
+def test_the_engine_is_configured_and_unreachable_for_the_apps(host, apps):
+    assert host.check_output("docker info --format '{{.LiveRestoreEnabled}} {{.LoggingDriver}}'") == "true journald"
+    assert host.service("docker").is_enabled and host.service("docker").is_running
+    # The engine listens on its unix socket only.
+    assert "dockerd" not in host.check_output("ss -Htlnp"), "dockerd listens on a TCP port"
+    connect = "import socket; socket.socket(socket.AF_UNIX).connect('/run/docker.sock')"
+    for app in apps:
+        refused = host.run(f"runuser -u {app['user']} -- python3 -c {shlex.quote(connect)}")
+        assert refused.rc != 0 and "PermissionError" in refused.stderr, refused.stderr
+        assert app["user"] not in host.group("docker").members if host.group("docker").exists else True
+
+
+def test_settings_reach_the_container_from_a_root_only_file(host, apps):
+    for app in apps:
+        env_file = host.file(app["container_env_file"])
+        assert (env_file.user, env_file.group, env_file.mode) == ("root", "root", 0o600)
+
+
+def test_the_images_of_the_kept_releases_and_no_others(host, apps):
+    for app in apps:
+        finished = set(host.check_output(f"cd {app['releases_dir']} && ls -d */.flaskstack-release | cut -d/ -f1").split())
+        tags = set(host.check_output(f"docker image ls flaskstack/{app['name']} --format '{{{{.Tag}}}}'").split())
+        assert tags == finished, (tags, finished)
+        live = host.check_output(f"readlink {app['current_link']}").rsplit("/", 1)[-1]
+        assert live in tags
+        # One environment image per environment a kept release uses.
+        envs = {inspect(host, f"flaskstack/{app['name']}:{t}")["Config"]["Labels"]["flaskstack.env"] for t in tags}
+        env_tags = set(host.check_output(f"docker image ls flaskstack/{app['name']}-env --format '{{{{.Tag}}}}'").split())
+        assert env_tags == envs
+
+
+def test_a_crashed_container_comes_back(host, apps):
+    app = apps[0]
+    name = live_container(host, app)
+    pid = inspect(host, name)["State"]["Pid"]
+    host.check_output(f"kill -9 {pid}")
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        info = inspect(host, name)
+        if info["State"]["Running"] and info["RestartCount"] >= 1:
+            response = fetch_app(host, app, app["url_prefix"])
+            if response.status == 200:
+                break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"{name} did not come back after its process was killed")
+    assert response.headers.get("x-served-by") == "flask"
+    # The engine's logs of the application reach the journal.
+    assert host.run(f"journalctl -q --no-pager -t flaskstack-{app['name']} -n 5").stdout.strip()
