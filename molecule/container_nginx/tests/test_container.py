@@ -6,11 +6,12 @@ the Docker socket out of the applications' reach, the images kept, and a crash."
 import json
 import pathlib
 import shlex
+import shutil
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
-from stacklib import apps, fetch_app, hostvars, pairing, raw_apps  # noqa: E402,F401
+from stacklib import REPO, ansible_playbook, apps, fetch_app, hostvars, pairing, raw_apps  # noqa: E402,F401
 
 
 def live_container(host, app):
@@ -67,17 +68,33 @@ def test_settings_reach_the_container_from_a_root_only_file(host, apps):
         assert (env_file.user, env_file.group, env_file.mode) == ("root", "root", 0o600)
 
 
-def test_the_images_of_the_kept_releases_and_no_others(host, apps):
+def _images_follow_the_releases(host, app):
+    finished = set(host.check_output(f"cd {app['releases_dir']} && ls -d */.flaskstack-release | cut -d/ -f1").split())
+    tags = set(host.check_output(f"docker image ls flaskstack/{app['name']} --format '{{{{.Tag}}}}'").split())
+    assert tags == finished, (tags, finished)
+    live = host.check_output(f"readlink {app['current_link']}").rsplit("/", 1)[-1]
+    assert live in tags
+    # One environment image per environment a kept release uses.
+    envs = {inspect(host, f"flaskstack/{app['name']}:{t}")["Config"]["Labels"]["flaskstack.env"] for t in tags}
+    env_tags = set(host.check_output(f"docker image ls flaskstack/{app['name']}-env --format '{{{{.Tag}}}}'").split())
+    assert env_tags == envs, (env_tags, envs)
+    return tags
+
+
+def test_the_images_of_the_kept_releases_and_no_others(host, apps, raw_apps, tmp_path):
     for app in apps:
-        finished = set(host.check_output(f"cd {app['releases_dir']} && ls -d */.flaskstack-release | cut -d/ -f1").split())
-        tags = set(host.check_output(f"docker image ls flaskstack/{app['name']} --format '{{{{.Tag}}}}'").split())
-        assert tags == finished, (tags, finished)
-        live = host.check_output(f"readlink {app['current_link']}").rsplit("/", 1)[-1]
-        assert live in tags
-        # One environment image per environment a kept release uses.
-        envs = {inspect(host, f"flaskstack/{app['name']}:{t}")["Config"]["Labels"]["flaskstack.env"] for t in tags}
-        env_tags = set(host.check_output(f"docker image ls flaskstack/{app['name']}-env --format '{{{{.Tag}}}}'").split())
-        assert env_tags == envs
+        _images_follow_the_releases(host, app)
+    # A release that is built but refused (it cannot import) leaves no image behind.
+    tree = tmp_path / "broken"
+    shutil.copytree(raw_apps[0]["source"]["path"], tree)
+    init = tree / "demo" / "__init__.py"
+    init.write_text(init.read_text() + "\nimport flaskstack_no_such_module  # noqa\n")
+    extra = tmp_path / "broken.json"
+    extra.write_text(json.dumps({"flaskstack_apps": [dict(raw_apps[0], source={"path": str(tree)})] + list(raw_apps[1:])}))
+    before = _images_follow_the_releases(host, apps[0])
+    result = ansible_playbook("-e", f"@{extra}", playbook=REPO / "playbooks" / "deploy.yml")
+    assert result.returncode != 0 and "flaskstack_no_such_module" in result.stdout + result.stderr
+    assert _images_follow_the_releases(host, apps[0]) == before
 
 
 def test_a_crashed_container_comes_back(host, apps):

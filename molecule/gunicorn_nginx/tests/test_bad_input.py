@@ -58,6 +58,30 @@ CASES = {
         {"flaskstack_apps": [dict(APP, tls={"certificate_file": str(LAB_TLS / "demo.crt"), "private_key_file": str(LAB_TLS / "ca.key")})]},
         "demo: the certificate given in tls does not match its private key; nothing was changed.",
     ),
+    "container runtime with mod_wsgi": (
+        {"flaskstack_app_server": "mod_wsgi", "flaskstack_app_runtime": "container", "flaskstack_apps": [APP]},
+        "flaskstack_apps[0] (demo): the container runtime does not run mod_wsgi",
+    ),
+    "unknown runtime": (
+        {"flaskstack_app_runtime": "podman"},
+        "flaskstack_app_runtime: 'podman' is not a runtime; choose one of: virtualenv, container",
+    ),
+    "invalid base image": (
+        {"flaskstack_apps": [dict(APP, runtime="container", image={"base": "Python:3"})]},
+        "flaskstack_apps[0] (demo).image.base: 'Python:3' is not an image reference",
+    ),
+    "container memory limit out of range": (
+        {"container_memory": "1m"},
+        "container_memory: '1m' is below Docker's least memory limit, 6m.",
+    ),
+    "container process limit out of range": (
+        {"container_pids_limit": 2},
+        "container_pids_limit: 2 must be a whole number from 16 to 1000000.",
+    ),
+    "engine on TCP": (
+        {"container_daemon_settings": {"hosts": ["tcp://0.0.0.0:2375"]}},
+        'container_daemon_settings: "hosts" is not allowed: the engine listens on its unix socket only (never on TCP).',
+    ),
     "role variable of the wrong type": (
         {"gunicorn_timeout": "soon"},
         "gunicorn_timeout",
