@@ -27,6 +27,9 @@ options:
   pip_ca:
     description: The CA bundle pip trusts (PEM text).
     type: str
+  image_ids:
+    description: Per application name, the id of its given image (pulled or loaded), for a release on a given image.
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -42,12 +45,16 @@ _value:
   type: dict
 """
 
+from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import containers
 
 
-def container_build_files(release, base_image, pip_conf="", pip_ca=""):
+def container_build_files(release, base_image, pip_conf="", pip_ca="", image_ids=None):
     """The files of a release's build directory."""
-    return containers.build_files(release, base_image, pip_conf or "", pip_ca or "")
+    try:
+        return containers.build_files(release, base_image, pip_conf or "", pip_ca or "", image_ids)
+    except containers.ContainerError as exc:
+        raise AnsibleFilterError(str(exc)) from None
 
 
 class FilterModule:

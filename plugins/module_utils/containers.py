@@ -186,6 +186,35 @@ def release_dockerfile(release, uid="${APP_UID}", gid="${APP_GID}"):
     ) + "\n"
 
 
+def given_release_dockerfile(release, image_id):
+    """The Dockerfile of a release's image on a given image (pulled or
+    loaded): the image's code (its working directory, or image.code_dir)
+    and python3 take the places the host's layout gives the release's code
+    and environment; the WSGI entry point, "current" and the application's
+    user are added. The given image needs /bin/sh."""
+    app = release["app"]
+    rel = release["dir"]
+    code = app.get("image_code_dir") or ""
+    return "\n".join(
+        [
+            f"FROM {image_id}",
+            "ARG APP_UID",
+            "ARG APP_GID",
+            "USER 0",
+            f"COPY wsgi {rel}/wsgi",
+            f'RUN set -e; code={_sh_quote(code) if code else "$(pwd)"}; python="$(command -v python3)"; mkdir -p {rel}/venv/bin'
+            f' && ln -sfn "$code" {rel}/app && ln -sfn "$python" {rel}/venv/bin/python && ln -sfn "$python" {rel}/venv/bin/python3'
+            f" && ln -sfn releases/{release['id']} {_sh_quote(app['current_link'])}"
+            f' && echo "{app["user"]}:x:${{APP_UID}}:${{APP_GID}}:flaskstack application {app["name"]}:{app["base_dir"]}:/usr/sbin/nologin" >> /etc/passwd'
+            f' && echo "{app["group"]}:x:${{APP_GID}}:" >> /etc/group',
+            f"WORKDIR {app['code_dir']}",
+            f"ENV PATH={app['venv_dir']}/bin:${{PATH}} PYTHONDONTWRITEBYTECODE=1",
+            f"USER {'${APP_UID}'}:{'${APP_GID}'}",
+            f"LABEL {_labels({LABEL_APP: app['name'], LABEL_RELEASE: release['id'], LABEL_ENV: release['env_id'], LABEL_KIND: 'release'})}",
+        ]
+    ) + "\n"
+
+
 def _sh_quote(text):
     text = str(text)
     if re.match(r"^[A-Za-z0-9_./:=+@%-]+$", text):
@@ -253,6 +282,8 @@ def build_steps(release, need_env=True):
     build = release["dir"] + "/" + BUILD_DIR
     env_build = ["docker", "build", "--network", "host", "--quiet", "-t", names["env"], "-f", f"{build}/env.Dockerfile", release["dir"]]
     steps = []
+    if app.get("image_given"):
+        need_env = False
     if need_env:
         steps.append(
             {
@@ -271,6 +302,19 @@ def build_steps(release, need_env=True):
             ],
         }
     )  # fmt: skip
+    if app.get("image_given") and app.get("static_dir"):
+        # The web server serves the static files from the host: out of the image into the release.
+        static = app["static_dir"].replace(app["code_dir"], release["code_dir"], 1)
+        steps.append(
+            {
+                "step": "static files",
+                "argv": [
+                    "/bin/sh", "-c",
+                    'set -e; c=$(docker create "$1"); trap \'docker rm "$c" >/dev/null\' EXIT; mkdir -p "$3"; docker cp "$c:$2/." "$3"',
+                    "sh", names["release"], static, static,
+                ],
+            }
+        )  # fmt: skip
     return steps
 
 
@@ -318,9 +362,16 @@ def run_entry(app, servers):
     return out
 
 
-def build_files(release, base_image, pip_conf="", pip_ca=""):
+def build_files(release, base_image, pip_conf="", pip_ca="", image_ids=None):
     """The files of a release's build directory (BUILD_DIR): its two
-    Dockerfiles, and pip's settings and CA bundle when there are any."""
+    Dockerfiles, and pip's settings and CA bundle when there are any; for a
+    given image (image_ids: name -> the pulled or loaded image's id), its
+    release's Dockerfile only."""
+    if release["app"].get("image_given"):
+        image_id = (image_ids or {}).get(release["name"])
+        if not image_id:
+            raise ContainerError(f"{release['name']}: its given image was not pulled or loaded.")
+        return {"Dockerfile": given_release_dockerfile(release, image_id)}
     base = release["app"].get("image_base") or base_image
     files = {
         "env.Dockerfile": env_dockerfile(release, base, pip_conf=bool(pip_conf), pip_ca=PIP_CA_PATH if pip_ca else None),

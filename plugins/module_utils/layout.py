@@ -53,6 +53,7 @@ def layout(app, app_server=None, web_server=None, runtime=None):
     hosted = server["hosted_by"] == web_server and runtime != "container"
     tcp = not hosted and server["listens"] == "tcp" and runtime != "container"
     contained = runtime == "container"
+    image = app.get("image") or {}
     backend_port = schema.backend_port(app) if tcp else None
     health_path = app.get("health_path", "/health")
     server_names = list(app.get("server_names") or [f"{name}.localhost"])
@@ -69,7 +70,7 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "served_by": containers.ROLE if contained else server["name"],
         "web_server": web_server,
         "hosted_by_web_server": hosted,
-        "source": dict(app["source"]),
+        "source": dict(app.get("source") or {}),
         "entry_point": app["entry_point"],
         "entry_module": match.group("module"),
         "entry_attr": match.group("attr"),
@@ -120,7 +121,12 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         # The container runtime: each container's socket directory, its settings file.
         "sockets_dir": f"{base_dir}/sockets" if contained else None,
         "container_env_file": f"{CONFIG_DIR}/{name}/container.env" if contained else None,
-        "image_base": (app.get("image") or {}).get("base") if contained else None,
+        "image_base": image.get("base") if contained else None,
+        # A given image (pulled or loaded) instead of one built from the code.
+        "image_reference": image.get("reference") if contained else None,
+        "image_archive": image.get("archive") if contained else None,
+        "image_code_dir": image.get("code_dir") if contained else None,
+        "image_given": contained and bool(image.get("reference") or image.get("archive")),
         # The loopback TCP port of an app server that cannot listen on a unix socket.
         "backend_port": backend_port,
         # Where the web server sends the application's requests (none: it hosts it).

@@ -185,12 +185,17 @@ def app_release(app, digests, requirements, python_version, server_packages=None
     the host's Python in the environment's id."""
     name = app["name"]
     found = (requirements or {}).get(name)
+    if found is None and app.get("image_given"):
+        # A given image brings its own environment: the image's id names the release.
+        found = {"digest": "", "files": [], "local": False, "missing": [], "exists": False}
     if found is None:
         raise ReleaseError(f"{name}: no digest of its requirements to name its environment after.")
     source = (digests or {}).get(name)
     wheelhouse = (wheelhouses or {}).get(name, "")
     if app.get("runtime") == "container":
         python_version = "image:" + (app.get("image_base") or container_base or "default")
+    if app.get("image_given"):
+        server_packages, python_version = {}, "given:" + str(source)
     environment = env_id(app, found, python_version, server_packages, source or "", wheelhouse, index_url)
     out = release(app, source, environment, server_packages)
     out["requirements_files"] = containers.requirement_files(found, app["requirements"])

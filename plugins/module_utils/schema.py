@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import zlib
 
@@ -45,7 +46,17 @@ def _check_name(where, name, app):
         )
 
 
+def _given_image(app):
+    """Whether the application's image is given (a reference or an archive), not built from its source."""
+    image = app.get("image")
+    return isinstance(image, dict) and bool(image.get("reference") or image.get("archive"))
+
+
 def _check_source(where, source, app):
+    if _given_image(app):
+        if source is not None:
+            yield f"{where}.source: not used when image.reference or image.archive gives the image (the code is in it); leave it out."
+        return
     if not isinstance(source, dict) or not (source.get("path") or source.get("git")):
         yield (
             f"{where}.source is missing: give either {{path: DIR}} (a directory on the controller)"
@@ -152,20 +163,37 @@ def _check_runtime(where, runtime, app):
         yield f"{where}.runtime: {runtime!r} is not a runtime; choose one of: {', '.join(containers.RUNTIMES)}."
 
 
-IMAGE_KEYS = {"base": "the base image the collection builds the release's image on"}
+IMAGE_KEYS = {
+    "base": "the base image the collection builds the release's image on",
+    "reference": "an image to pull, with the application and its app server in it",
+    "archive": "a docker save archive on the controller, with the application and its app server in it",
+    "code_dir": "where the code is in a given image (default its working directory)",
+}
 
 
 def _check_image(where, image, app):
     if not isinstance(image, dict) or set(image) - set(IMAGE_KEYS) or not image:
         yield (
-            f"{where}.image: {image!r} must be a dictionary with: "
+            f"{where}.image: {image!r} must be a dictionary with one of: "
             + "; ".join(f"{k} ({v})" for k, v in IMAGE_KEYS.items()) + "."
         )
         return
-    if "base" in image:
-        problem = containers.image_reference_problem(image["base"])
-        if problem:
-            yield f"{where}.image.base: {problem}."
+    sources = [k for k in ("base", "reference", "archive") if k in image]
+    if len(sources) != 1:
+        yield f"{where}.image: give exactly one of base, reference and archive (got {', '.join(sources) or 'none'})."
+        return
+    for key in ("base", "reference"):
+        if key in image:
+            problem = containers.image_reference_problem(image[key])
+            if problem:
+                yield f"{where}.image.{key}: {problem}."
+    if "archive" in image and (not isinstance(image["archive"], str) or not os.path.isfile(os.path.expanduser(image["archive"]))):
+        yield f"{where}.image.archive: {image['archive']!r} is not a file on the controller (an image archive made with docker save)."
+    if "code_dir" in image:
+        if "base" in image:
+            yield f"{where}.image.code_dir: only for a given image (reference or archive); a built image has the release's layout."
+        elif not isinstance(image["code_dir"], str) or not image["code_dir"].startswith("/") or ".." in image["code_dir"].split("/"):
+            yield f"{where}.image.code_dir: {image['code_dir']!r} must be an absolute path in the image."
 
 
 STATES = ("present", "absent")
@@ -311,8 +339,12 @@ APP_KEYS = {
         },
         "required": True,
         "check": _check_source,
+        # Not needed when the container runtime's image is given (its check says so).
         "default": "(required)",
-        "summary": "`{path: DIR}`, a directory on the controller, or `{git: URL, version: REF}` (branch, tag or commit).",
+        "summary": (
+            "`{path: DIR}`, a directory on the controller, or `{git: URL, version: REF}` (branch, tag or commit);"
+            " none with a given container image (`image`)."
+        ),
         "doc": [
             "Where the code comes from: V({path: DIR}) (a directory on the controller) or V({git: URL, version: REF}).",
             "Every application needs one; it is not marked required here because the input check explains what is missing.",
@@ -456,14 +488,22 @@ APP_KEYS = {
         ],
     },
     "image": {
-        "spec": {"type": "dict", "options": {"base": {"type": "str", "description": IMAGE_KEYS["base"]}}},
+        "spec": {"type": "dict", "options": {key: {"type": "str", "description": text} for key, text in IMAGE_KEYS.items()}},
         "check": _check_image,
         "default": "built on `container_base_image`",
-        "summary": "Container runtime: `{base: IMAGE}`, the image the release's image is built on (default `container_base_image`).",
+        "summary": (
+            "Container runtime: built from the code on `{base: IMAGE}` (default `container_base_image`), or given:"
+            " `{reference: REF}` (pulled) or `{archive: FILE}` (`docker save` output, loaded); see Containers."
+        ),
         "doc": [
             "The container runtime: where the release's image comes from. V({base: IMAGE}): the collection builds it from"
             " the release's code on that base image (default the container role's C(container_base_image)), which must"
             " have C(python3) with its C(venv) module.",
+            "V({reference: REF}): an image pulled from a registry (credentials in the container role's"
+            " C(container_registries)); V({archive: FILE}): an image archive on the controller (C(docker save) output),"
+            " copied to the host and loaded. A given image holds the code (at its working directory, or C(code_dir)) and"
+            " a C(python3) with the app server and Werkzeug; C(source) is then left out. The collection adds its WSGI"
+            " entry point and the application's user on top of it.",
         ],
     },
     "user": {

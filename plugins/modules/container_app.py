@@ -352,7 +352,7 @@ def main():
         supports_check_mode=True,
     )
     if shutil.which("docker") is None:
-        if module.params["state"] == "absent" or module.check_mode:
+        if module.params["state"] in ("absent", "pruned") or module.check_mode:
             module.exit_json(changed=False, started=[], removed=[], live={})
         module.fail_json(msg="the docker command is not on this host: run site.yml (the container role installs the engine).")
     action = {"live": make_live, "pruned": prune, "absent": absent}[module.params["state"]]

@@ -154,3 +154,33 @@ def test_the_check_runs_in_the_release_image():
     probe = item["steps"][2]["argv"]
     assert probe[:3] == ["docker", "run", "--rm"] and f"flaskstack/demo:{rel['id']}" in probe and "--read-only" in probe
     assert item["marker"] == rel["marker"] and item["environment"] == {"DOCKER_BUILDKIT": "0"}
+
+
+def test_given_image_sources(tmp_path):
+    archive = tmp_path / "shop.tar"
+    archive.write_bytes(b"not checked here")
+    given = {"name": "shop", "entry_point": "shop:app", "runtime": "container"}
+    assert schema.app_errors([dict(given, image={"reference": "registry.example.com/shop:1.4"})]) == []
+    assert schema.app_errors([dict(given, image={"archive": str(archive), "code_dir": "/code"})]) == []
+    missing = schema.app_errors([dict(given, image={"archive": str(tmp_path / "nope.tar")})])
+    assert any("is not a file on the controller" in e for e in missing)
+    assert any("exactly one of base, reference and archive" in e for e in schema.app_errors([dict(given, image={"reference": "a:1", "archive": str(archive)})]))
+    assert any("not used when image.reference" in e for e in schema.app_errors([dict(given, source={"path": "/x"}, image={"reference": "a:1"})]))
+    assert any("source is missing" in e for e in schema.app_errors([dict(given, image={"base": "python:3"})]))
+    assert any("code_dir: only for a given image" in e for e in schema.app_errors([dict(given, source={"path": "/x"}, image={"base": "a:1", "code_dir": "/c"})]))
+
+
+def test_a_release_on_a_given_image():
+    (lay,) = layout.app_layouts([{"name": "shop", "entry_point": "shop:app", "runtime": "container", "image": {"reference": "r.example/shop:1"},
+                                  "static_dir": "shop/static"}])  # fmt: skip
+    assert lay["image_given"] and lay["image_reference"] == "r.example/shop:1" and lay["source"] == {}
+    one = releases.app_release(lay, {"shop": "image:sha256:1"}, {}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]})
+    other = releases.app_release(lay, {"shop": "image:sha256:2"}, {}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]})
+    assert one["id"] != other["id"] and one["env_id"] != other["env_id"]
+    with pytest.raises(containers.ContainerError):
+        containers.build_files(one, "base:1")
+    dockerfile = containers.build_files(one, "base:1", image_ids={"shop": "sha256:1"})["Dockerfile"]
+    assert dockerfile.startswith("FROM sha256:1\n") and f"COPY wsgi {one['dir']}/wsgi" in dockerfile
+    assert 'code=$(pwd)' in dockerfile and f'ln -sfn "$code" {one["dir"]}/app' in dockerfile and "USER ${APP_UID}:${APP_GID}" in dockerfile
+    steps = [s["step"] for s in containers.build_steps(one)]
+    assert steps == ["release image", "static files"]
