@@ -202,8 +202,10 @@ def given_release_dockerfile(release, image_id):
             "ARG APP_GID",
             "USER 0",
             f"COPY wsgi {rel}/wsgi",
-            f'RUN set -e; code={_sh_quote(code) if code else "$(pwd)"}; python="$(command -v python3)"; mkdir -p {rel}/venv/bin'
-            f' && ln -sfn "$code" {rel}/app && ln -sfn "$python" {rel}/venv/bin/python && ln -sfn "$python" {rel}/venv/bin/python3'
+            # venv: the directory of the image's python3 (a virtualenv's keeps its pyvenv.cfg), or links to it.
+            f'RUN set -e; code={_sh_quote(code) if code else "$(pwd)"}; python="$(command -v python3)"; prefix="${{python%/bin/*}}"'
+            f' && ln -sfn "$code" {rel}/app && if [ -x "$prefix/bin/python" ]; then ln -sfn "$prefix" {rel}/venv;'
+            f' else mkdir -p {rel}/venv/bin && ln -sfn "$python" {rel}/venv/bin/python && ln -sfn "$python" {rel}/venv/bin/python3; fi'
             f" && ln -sfn releases/{release['id']} {_sh_quote(app['current_link'])}"
             f' && echo "{app["user"]}:x:${{APP_UID}}:${{APP_GID}}:flaskstack application {app["name"]}:{app["base_dir"]}:/usr/sbin/nologin" >> /etc/passwd'
             f' && echo "{app["group"]}:x:${{APP_GID}}:" >> /etc/group',
@@ -297,7 +299,7 @@ def build_steps(release, need_env=True):
             "step": "release image",
             "argv": [
                 "/bin/sh", "-c",
-                'exec docker build --quiet --build-arg "APP_UID=$(id -u "$1")" --build-arg "APP_GID=$(id -g "$1")" -t "$2" -f "$3" "$4"',
+                'exec docker build --quiet --network none --build-arg "APP_UID=$(id -u "$1")" --build-arg "APP_GID=$(id -g "$1")" -t "$2" -f "$3" "$4"',
                 "sh", user, names["release"], f"{build}/Dockerfile", release["dir"],
             ],
         }
@@ -310,7 +312,7 @@ def build_steps(release, need_env=True):
                 "step": "static files",
                 "argv": [
                     "/bin/sh", "-c",
-                    'set -e; c=$(docker create "$1"); trap \'docker rm "$c" >/dev/null\' EXIT; mkdir -p "$3"; docker cp "$c:$2/." "$3"',
+                    'set -e; c=$(docker create "$1" /bin/true); trap \'docker rm "$c" >/dev/null\' EXIT; mkdir -p "$3"; docker cp "$c:$2/." "$3"',
                     "sh", names["release"], static, static,
                 ],
             }

@@ -355,6 +355,8 @@ def _what(release, step, rc=None):
         return f"its test command ({release['app'].get('test_command') or ''})"
     if step == "pip check":
         return "pip check"
+    if step in ("environment image", "release image", "static files"):
+        return f"the build of its container image ({step})"
     return f"the build of its dependency environment ({step})"
 
 
