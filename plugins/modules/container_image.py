@@ -12,7 +12,7 @@ version_added: "0.3.0"
 short_description: Pull or load the images that applications of the container runtime are given
 description:
   - For each application of O(apps), pulls its C(image_reference) from its registry (logged in with the credentials
-    O(registries) has for it, in a configuration of this run only: none stays on the host) or loads its image archive,
+    O(registries) has for it, in a configuration of this run only, none of them staying on the host) or loads its image archive,
     C(/var/lib/flaskstack/images/NAME.tar) on the host (a C(docker save) archive); returns the id of each one's image.
   - Runs the C(docker) command on the host, as root.
 options:
