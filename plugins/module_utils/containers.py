@@ -276,17 +276,15 @@ def check_prefix(release, settings):
     )
 
 
-def build_steps(release, need_env=True):
+def build_steps(release):
     """The run_steps steps that make a release's images: its environment's
-    (unless it exists), then its own."""
+    (unless it exists; none for a given image), then its own."""
     app = release["app"]
     names = image_names(app["name"], release["id"], release["env_id"])
     build = release["dir"] + "/" + BUILD_DIR
     env_build = ["docker", "build", "--network", "host", "--quiet", "-t", names["env"], "-f", f"{build}/env.Dockerfile", release["dir"]]
     steps = []
-    if app.get("image_given"):
-        need_env = False
-    if need_env:
+    if not app.get("image_given"):
         steps.append(
             {
                 "step": "environment image",
@@ -318,6 +316,18 @@ def build_steps(release, need_env=True):
             }
         )  # fmt: skip
     return steps
+
+
+def images_to_prune(labels, keep):
+    """The image tags of an application to remove (labels: tag -> its image's
+    labels): release images whose release is not in keep, and environment
+    images that no remaining release image uses."""
+    releases_kept = {t: l for t, l in labels.items() if l.get(LABEL_KIND) == "release" and l.get(LABEL_RELEASE) in keep}
+    used_envs = {l.get(LABEL_ENV) for l in releases_kept.values()}
+    return [
+        tag for tag, l in labels.items()
+        if (l.get(LABEL_KIND) == "release" and tag not in releases_kept) or (l.get(LABEL_KIND) == "env" and l.get(LABEL_ENV) not in used_envs)
+    ]  # fmt: skip
 
 
 def container_name(app_name, spec):

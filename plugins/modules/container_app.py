@@ -300,21 +300,11 @@ def prune(module, app, report):
         "--format", '{{.Repository}}:{{.Tag}} {{.ID}}',
     )  # fmt: skip
     images = [line.split() for line in out.splitlines() if len(line.split()) == 2]
-    used_envs = set()
-    doomed = []
+    labels = {}
     for tag, _ in images:
-        _, labels, _ = docker("image", "inspect", "--format", "{{json .Config.Labels}}", tag, check=False)
-        labels = json.loads(labels or "{}") or {}
-        if labels.get(containers.LABEL_KIND) == "release":
-            if labels.get(containers.LABEL_RELEASE) in keep:
-                used_envs.add(labels.get(containers.LABEL_ENV))
-            else:
-                doomed.append(tag)
-    for tag, _ in images:
-        _, labels, _ = docker("image", "inspect", "--format", "{{json .Config.Labels}}", tag, check=False)
-        labels = json.loads(labels or "{}") or {}
-        if labels.get(containers.LABEL_KIND) == "env" and labels.get(containers.LABEL_ENV) not in used_envs:
-            doomed.append(tag)
+        _, out, _ = docker("image", "inspect", "--format", "{{json .Config.Labels}}", tag, check=False)
+        labels[tag] = json.loads(out or "{}") or {}
+    doomed = containers.images_to_prune(labels, keep)
     report["removed"].extend(doomed)
     if not module.check_mode:
         for tag in doomed:

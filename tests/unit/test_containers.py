@@ -184,3 +184,16 @@ def test_a_release_on_a_given_image():
     assert 'code=$(pwd)' in dockerfile and f'ln -sfn "$code" {one["dir"]}/app' in dockerfile and "USER ${APP_UID}:${APP_GID}" in dockerfile
     steps = [s["step"] for s in containers.build_steps(one)]
     assert steps == ["release image", "static files"]
+
+
+def test_images_to_prune_follow_the_kept_releases():
+    labels = {
+        "flaskstack/demo:a": {"flaskstack.kind": "release", "flaskstack.release": "a", "flaskstack.env": "e1"},
+        "flaskstack/demo:b": {"flaskstack.kind": "release", "flaskstack.release": "b", "flaskstack.env": "e2"},
+        "flaskstack/demo-env:e1": {"flaskstack.kind": "env", "flaskstack.env": "e1"},
+        "flaskstack/demo-env:e2": {"flaskstack.kind": "env", "flaskstack.env": "e2"},
+        "flaskstack/demo-env:e3": {"flaskstack.kind": "env", "flaskstack.env": "e3"},
+        "unlabelled:1": {},
+    }
+    assert sorted(containers.images_to_prune(labels, {"b"})) == ["flaskstack/demo-env:e1", "flaskstack/demo-env:e3", "flaskstack/demo:a"]
+    assert containers.images_to_prune(labels, {"a", "b"}) == ["flaskstack/demo-env:e3"]
