@@ -649,7 +649,8 @@ def app_problems(index, app, app_server, web_server, variable, runtime=None):
         elif entry.get("required"):
             yield from entry["check"](where, None, app)
     server = app.get("app_server", app_server)
-    if server in pairings.APP_SERVERS:
+    # An unknown web server is the host's error, said once (app_errors).
+    if server in pairings.APP_SERVERS and web_server in pairings.WEB_SERVERS:
         yield from pairings.pairing_errors(server, web_server, f"{where}.app_server", "flaskstack_web_server")
     chosen = app.get("runtime", runtime or containers.DEFAULT_RUNTIME)
     if chosen == "container":

@@ -95,6 +95,11 @@ def test_bad_input_is_named(apps, kwargs, expected):
     assert any(expected in e for e in errors), errors
 
 
+def test_an_unknown_web_server_is_said_once_whatever_the_number_of_applications():
+    errors = schema.app_errors([app(), app(name="blog", app_server="uwsgi")], web_server="caddy")
+    assert errors == ["flaskstack_web_server: 'caddy' is not a web server; choose one of: nginx, apache."]
+
+
 def test_applications_may_share_ports_under_their_own_names():
     apps = [app(server_names=["a.test"]), app(name="b", server_names=["b.test"]), app(name="c", server_names=["a.test"], tls=False, port=8080)]
     assert schema.app_errors(apps) == []
