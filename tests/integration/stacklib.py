@@ -21,6 +21,12 @@ sys.path.insert(0, str(REPO / "collections"))
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import layout  # noqa: E402
 
+# testinfra reads the scenario's inventory with ansible-inventory, whose output
+# (every variable, secrets included) would otherwise go to the scenario's
+# ansible.log, where test_security.py looks for secrets the collection printed.
+# The playbook runs of the tests still log there (ansible_playbook).
+os.environ["ANSIBLE_LOG_PATH"] = os.devnull
+
 WEB_SERVER_GROUP = {"nginx": "www-data", "apache": "www-data"}
 
 
@@ -167,6 +173,7 @@ def service_pids(host, unit):
 def ansible_playbook(*args, playbook=None):
     """Run ansible-playbook against the scenario's instance with Molecule's inventory and settings."""
     env = dict(os.environ)
+    env.pop("ANSIBLE_LOG_PATH", None)
     ephemeral = env["MOLECULE_EPHEMERAL_DIRECTORY"]
     env.setdefault("ANSIBLE_CONFIG", os.path.join(ephemeral, "ansible.cfg"))
     env["ANSIBLE_COLLECTIONS_PATH"] = str(REPO / "collections")
@@ -222,24 +229,47 @@ def web_group(pairing):
 
 
 class Load:
-    """Bounded load on one application from inside the lab host while a block runs
-    (tests/integration/loadgen.py: page requests from several clients, each on a
-    new connection, health-path requests from one, and two slow requests always
-    in flight). After the block, .result holds what the clients saw."""
+    """Bounded load on applications from inside the lab host while a block runs
+    (tests/integration/loadgen.py, one generator per application, side by side:
+    page requests from several clients, each on a new connection, health-path
+    requests from one, and two slow requests always in flight). After the block,
+    .results holds what each application's clients saw, by name (.result when
+    there is one application)."""
 
     SCRIPT = "/root/flaskstack-loadgen.py"
 
-    def __init__(self, host, app, warmup=1.5, slow_seconds=4, finish_slow=False):
+    def __init__(self, host, apps, warmup=1.5, slow_seconds=4, finish_slow=False):
         self.container = host.backend.get_hostname()
-        self.app = app
+        self.apps = [apps] if isinstance(apps, dict) else list(apps)
         self.warmup = warmup
         self.slow_seconds = slow_seconds
         self.finish_slow = finish_slow
-        self.result = None
+        # About 40 page requests a second in all, whatever the number of
+        # applications: the CPU stays with the deploy measured.
+        self.clients = max(1, 4 // len(self.apps))
+        self.results = {}
 
-    def _exec(self, *args, detach=False):
-        cmd = ["docker", "exec"] + (["-d"] if detach else []) + [self.container, *args]
-        return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60)
+    def _files(self, app):
+        return f"/root/loadgen-{app['name']}.stop", f"/root/loadgen-{app['name']}.json"
+
+    def _command(self, app):
+        scheme, port = app_endpoint(app)
+        stop, out = self._files(app)
+        return [
+            "python3", self.SCRIPT,
+            *(["--tls"] if scheme == "https" else []),
+            *(["--finish-slow"] if self.finish_slow else []),
+            "--clients", str(self.clients),
+            "--port", str(port),
+            "--host", app["server_names"][0],
+            "--path", app["url_prefix"],
+            "--slow-path", app["url_prefix"] + "slow",
+            "--slow-seconds", str(self.slow_seconds),
+            "--health-path", app["url_prefix"].rstrip("/") + app["health_path"],
+            "--duration", "400",
+            "--stop-file", stop,
+            "--out", out,
+        ]  # fmt: skip
 
     def __enter__(self):
         subprocess.run(
@@ -248,55 +278,65 @@ class Load:
             capture_output=True,
             timeout=60,
         )
-        scheme, port = app_endpoint(self.app)
-        self._exec(
-            "sh", "-c", 'rm -f /root/loadgen.stop /root/loadgen.json && exec "$@"', "loadgen",
-            "python3", self.SCRIPT,
-            *(["--tls"] if scheme == "https" else []),
-            *(["--finish-slow"] if self.finish_slow else []),
-            "--port", str(port),
-            "--host", self.app["server_names"][0],
-            "--path", self.app["url_prefix"],
-            "--slow-path", self.app["url_prefix"] + "slow",
-            "--slow-seconds", str(self.slow_seconds),
-            "--health-path", self.app["url_prefix"].rstrip("/") + self.app["health_path"],
-            "--duration", "400",
-            "--stop-file", "/root/loadgen.stop",
-            "--out", "/root/loadgen.json",
-            detach=True,
+        files = " ".join(shlex.quote(f) for app in self.apps for f in self._files(app))
+        generators = " ".join(shlex.join(self._command(app)) + " &" for app in self.apps)
+        subprocess.run(
+            ["docker", "exec", "-d", self.container, "sh", "-c", f"rm -f {files}; {generators} wait"],
+            capture_output=True, text=True, check=True, timeout=60,
         )  # fmt: skip
         time.sleep(self.warmup)
         return self
 
     def __exit__(self, *exc):
         time.sleep(1)
-        # One exec that stops the load and waits on the lab host for its result
+        # One exec that stops the load and waits on the lab host for every result
         # (a docker exec per poll would cost the deploys measured more CPU).
+        stops = " ".join(shlex.quote(self._files(app)[0]) for app in self.apps)
+        outs = [self._files(app)[1] for app in self.apps]
+        waits = " && ".join(f"[ -e {shlex.quote(o)} ]" for o in outs)
+        cats = "; ".join(f"cat {shlex.quote(o)}; echo" for o in outs)
         out = subprocess.run(
             ["docker", "exec", self.container, "sh", "-c",
-             "touch /root/loadgen.stop; i=0; while [ ! -e /root/loadgen.json ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done;"
-             " cat /root/loadgen.json"],
+             f"touch {stops}; i=0; until {waits} || [ $i -ge 900 ]; do sleep 0.1; i=$((i+1)); done; {cats}"],
             capture_output=True, text=True, check=False, timeout=120,
         )  # fmt: skip
-        if out.returncode != 0:
-            raise AssertionError(f"the load generator did not finish: {out.stderr}")
-        self.result = json.loads(out.stdout)
+        lines = [line for line in out.stdout.splitlines() if line.strip()]
+        if out.returncode != 0 or len(lines) != len(self.apps):
+            raise AssertionError(f"the load generators did not finish: {out.stderr}")
+        self.results = {app["name"]: json.loads(line) for app, line in zip(self.apps, lines)}
         return False
 
-    def versions(self):
-        """The versions the page requests saw, in order, with repeats collapsed."""
+    @property
+    def result(self):
+        """What the clients of the only application saw."""
+        (only,) = self.results.values()
+        return only
+
+    def _of(self, app):
+        return self.results[app["name"]] if app else self.result
+
+    def failed(self, kind="failed"):
+        """Requests that failed (or, with kind "failed_health", health requests), all applications together."""
+        return sum(r[kind] for r in self.results.values())
+
+    def sent(self):
+        return sum(r["sent"] for r in self.results.values())
+
+    def versions(self, app=None):
+        """The versions an application's page requests saw, in order, with repeats collapsed."""
         seen = []
-        for _, status, version in self.result["fast"]:
+        for _, status, version in self._of(app)["fast"]:
             if status == 200 and (not seen or seen[-1] != version):
                 seen.append(version)
         return seen
 
-    def failure_window(self, kind="health"):
+    def failure_window(self, kind="health", app=None):
         """Seconds from the first failed answer of the kind's requests ("fast" or
-        "health") to the last one (0 when none or one failed)."""
-        failed = [r[0] for r in self.result[kind] if r[1] != 200]
+        "health") of an application to the last one (0 when none or one failed)."""
+        failed = [r[0] for r in self._of(app)[kind] if r[1] != 200]
         return round(failed[-1] - failed[0], 1) if failed else 0.0
 
     def summary(self):
-        r = self.result
-        return f"{r['sent']} requests, {r['failed']} failed, in {r['seconds']} s; errors: {r['errors'][:5]}"
+        return "; ".join(
+            f"{name}: {r['sent']} requests, {r['failed']} failed, in {r['seconds']} s; errors: {r['errors'][:5]}" for name, r in self.results.items()
+        )

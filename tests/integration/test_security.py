@@ -47,7 +47,7 @@ def container_ip(host):
 
 def test_each_app_unit_is_sandboxed_and_still_answers(host, apps):
     # A container has no unit of ours: its confinement is checked from docker
-    # inspect (molecule/container_nginx/tests/test_container.py).
+    # inspect (molecule/stack_nginx/tests/test_container.py).
     for app in (a for a in apps if a["runtime"] != "container"):
         unit = app["service_unit"]
         score, verdict = exposure(host, unit)

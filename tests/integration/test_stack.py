@@ -1,6 +1,6 @@
 """The behaviour every pairing must show, checked on the converged lab host.
 
-Run by every collection scenario (molecule/<app_server>_<web_server>); what is
+Run by every collection scenario (molecule/stack_<web_server>); what is
 specific to one pairing lives in that scenario's own tests/ directory.
 """
 

@@ -1,5 +1,5 @@
-"""What only the container runtime has, checked in both of its scenarios
-(molecule/container_nginx, molecule/container_apache) beside the shared suite:
+"""What only the container runtime has, checked behind both web servers
+(molecule/stack_nginx, molecule/stack_apache) beside the shared suite:
 the container's confinement as the engine reports it, the engine's own settings,
 the Docker socket out of the applications' reach, the images kept, and a crash."""
 
@@ -10,8 +10,18 @@ import shutil
 import sys
 import time
 
+import pytest
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
 from stacklib import REPO, ansible_playbook, apps, fetch_app, hostvars, pairing, raw_apps  # noqa: E402,F401
+
+
+@pytest.fixture(scope="module")
+def containers(apps):
+    """The applications of the container runtime."""
+    found = [app for app in apps if app["runtime"] == "container"]
+    assert found, "the scenario has no application in a container"
+    return found
 
 
 def live_container(host, app):
@@ -24,8 +34,8 @@ def inspect(host, name):
     return json.loads(host.check_output(f"docker inspect {name}"))[0]
 
 
-def test_each_container_is_locked_down(host, apps):
-    for app in apps:
+def test_each_container_is_locked_down(host, containers):
+    for app in containers:
         info = inspect(host, live_container(host, app))
         uid, gid = host.user(app["user"]).uid, host.user(app["user"]).gid
         config, hostconfig = info["Config"], info["HostConfig"]
@@ -62,8 +72,8 @@ def test_the_engine_is_configured_and_unreachable_for_the_apps(host, apps):
         assert app["user"] not in host.group("docker").members if host.group("docker").exists else True
 
 
-def test_settings_reach_the_container_from_a_root_only_file(host, apps):
-    for app in apps:
+def test_settings_reach_the_container_from_a_root_only_file(host, containers):
+    for app in containers:
         env_file = host.file(app["container_env_file"])
         assert (env_file.user, env_file.group, env_file.mode) == ("root", "root", 0o600)
 
@@ -81,24 +91,26 @@ def _images_follow_the_releases(host, app):
     return tags
 
 
-def test_the_images_of_the_kept_releases_and_no_others(host, apps, raw_apps, tmp_path):
-    for app in apps:
+def test_the_images_of_the_kept_releases_and_no_others(host, containers, raw_apps, tmp_path):
+    for app in containers:
         _images_follow_the_releases(host, app)
     # A release that is built but refused (it cannot import) leaves no image behind.
+    app = containers[0]
+    (raw,) = [r for r in raw_apps if r["name"] == app["name"]]
     tree = tmp_path / "broken"
-    shutil.copytree(raw_apps[0]["source"]["path"], tree)
+    shutil.copytree(raw["source"]["path"], tree)
     init = tree / "demo" / "__init__.py"
     init.write_text(init.read_text() + "\nimport flaskstack_no_such_module  # noqa\n")
     extra = tmp_path / "broken.json"
-    extra.write_text(json.dumps({"flaskstack_apps": [dict(raw_apps[0], source={"path": str(tree)})] + list(raw_apps[1:])}))
-    before = _images_follow_the_releases(host, apps[0])
+    extra.write_text(json.dumps({"flaskstack_apps": [dict(r, source={"path": str(tree)}) if r is raw else r for r in raw_apps]}))
+    before = _images_follow_the_releases(host, app)
     result = ansible_playbook("-e", f"@{extra}", playbook=REPO / "playbooks" / "deploy.yml")
     assert result.returncode != 0 and "flaskstack_no_such_module" in result.stdout + result.stderr
-    assert _images_follow_the_releases(host, apps[0]) == before
+    assert _images_follow_the_releases(host, app) == before
 
 
-def test_a_crashed_container_comes_back(host, apps):
-    app = apps[0]
+def test_a_crashed_container_comes_back(host, containers):
+    app = containers[0]
     name = live_container(host, app)
     pid = inspect(host, name)["State"]["Pid"]
     host.check_output(f"kill -9 {pid}")
