@@ -141,10 +141,11 @@ def test_deploy_v2_drops_no_request(host, apps, deployment):
             kept[app["name"]] = f"{app['code_dir']}/instance/kept.txt"
             assert host.run(f"runuser -u {app['user']} -- sh -c 'echo kept > {kept[app['name']]}'").rc == 0
     before = live_releases(host, apps)
-    # Slow requests of 8 s, counted when they end even after the load stopped:
-    # one is still in flight when the new release's workers have started and
-    # answered, even on a busy machine.
-    with Load(host, apps, slow_seconds=8, finish_slow=True) as load:
+    # Slow requests of 12 s, counted when they end even after the load stopped:
+    # two are always in flight, 6 s apart, so one is still running when the new
+    # release's workers have started and answered, even on a busy machine where
+    # every application's app server reloads at once.
+    with Load(host, apps, slow_seconds=12, finish_slow=True) as load:
         result, seconds = deploy("-e", deployment())
     assert result.returncode == 0, result.output[-3000:]
     _figure("deploy v1 -> v2", seconds, load)
@@ -155,8 +156,9 @@ def test_deploy_v2_drops_no_request(host, apps, deployment):
         assert load.versions(app)[0] == "1.0.0" and load.versions(app)[-1] == "2.0.0", (app["name"], load.versions(app))
         # A slow request that the old release answered ended after the new one had
         # answered: the reload let it finish.
-        first_v2 = next(t for t, status, version in seen["fast"] if version == "2.0.0")
-        assert any(status == 200 and version == "1.0.0" and end > first_v2 for _, end, status, version in seen["slow"]), (app["name"], seen["slow"])
+        first_v2 = min(t for t, status, version in seen["fast"] + seen["health"] if version == "2.0.0")
+        assert any(status == 200 and version == "1.0.0" and end > first_v2 for _, end, status, version in seen["slow"]), (
+            app["name"], f"first answer of 2.0.0 at {first_v2:.1f} s", [(round(s, 1), round(e, 1), v) for s, e, _, v in seen["slow"]])
         assert version_of(host, app) == "2.0.0"
         assert host.file(app["previous_link"]).linked_to.endswith("/" + before[app["name"]])
         # Only the code changed: the new release uses the environment of the old one.
