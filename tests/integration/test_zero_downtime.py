@@ -40,10 +40,6 @@ def _figure(step, seconds, load=None, **extra):
     path.write_text(json.dumps(figures, indent=1))
 
 
-def _served_by(app):
-    return "container" if app["runtime"] == "container" else app["app_server"]
-
-
 # The code variants deployed, each a copy of the applications' code with
 # another VERSION and, for the bad ones, a change to the package.
 VARIANTS = {
@@ -248,7 +244,7 @@ def test_a_release_whose_health_check_fails_never_gets_traffic(host, apps, deplo
         assert "answered 503" in result.output and '"failing"' in result.output, result.output[-3000:]
         for app in group:
             assert f"release {before[app['name']]} keeps serving" in result.output, (app["name"], result.output[-3000:])
-        served_by = ", ".join(sorted({_served_by(app) for app in group}))
+        served_by = ", ".join(sorted({app["served_by"] for app in group}))
         _figure(f"unhealthy release, {served_by} (refused before traffic)", seconds, load)
         # Every path the clients ask for, the health path included, kept answering from the live release.
         assert load.failed() == 0, load.summary()
@@ -266,7 +262,7 @@ def test_a_release_that_fails_behind_the_web_server_is_rolled_back_at_once(host,
         # no request is in flight or, at the latest, after its graceful-timeout).
         drain = int(hostvars.get("mod_wsgi_graceful_timeout", 30)) if any(a["app_server"] == "mod_wsgi" for a in group) else 0
         timeout = 60 + drain
-        served_by = ", ".join(sorted({_served_by(app) for app in group}))
+        served_by = ", ".join(sorted({app["served_by"] for app in group}))
         with Load(host, apps) as load:
             result, seconds = deploy(
                 "-e", deployment({app["name"]: "unhealthy_behind_the_web_server" for app in group}), "-e", f"app_health_timeout={timeout}"
