@@ -24,18 +24,21 @@ import hashlib
 import json
 import posixpath
 import re
+import struct
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings
 
 RUNTIMES = ("virtualenv", "container")
-# The app servers that run in a container (uWSGI: soon; mod_wsgi runs in an Apache of its own).
-APP_SERVERS = ("gunicorn",)
+# The app servers that run in a container (the pairing table says which).
+APP_SERVERS = tuple(name for name, server in pairings.APP_SERVERS.items() if server["in_container"])
 DEFAULT_RUNTIME = "virtualenv"
 # The role that serves the applications of the container runtime, whatever their app server.
 ROLE = pairings.CONTAINER_ROLE
 # Where the socket directory is mounted in the container.
 SOCKET_DIR_IN_CONTAINER = "/run/flaskstack"
 SOCKET_NAME = "app.sock"
+# What an app server speaks on its socket (its role's entry point "container" says which).
+PROTOCOLS = ("http", "uwsgi")
 LABEL_APP = "flaskstack.app"
 LABEL_RELEASE = "flaskstack.release"
 LABEL_ENV = "flaskstack.env"
@@ -54,6 +57,8 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 MIN_MEMORY = 6 * 1024**2
 PIDS_RANGE = (16, 1_000_000)
 NETWORKS = ("bridge", "none", "host")
+# Seconds a container has to stop when neither container_stop_timeout nor its app server says.
+DEFAULT_STOP_TIMEOUT = 35
 
 
 class ContainerError(ValueError):
@@ -342,7 +347,7 @@ def run_argv(app, spec, name, settings):
     return (
         ["docker", "run", "--detach", "--name", name, "--restart", "unless-stopped",
          "--label", f"{LABEL_APP}={app['name']}", "--label", f"{LABEL_RELEASE}={spec['release']}",
-         "--env-file", app["container_env_file"], "--stop-timeout", str(int(settings["stop_timeout"])),
+         "--env-file", app["container_env_file"], "--stop-timeout", str(stop_timeout(app, settings)),
          "--log-opt", f"tag=flaskstack-{app['name']}"]
         + security_options(settings)
         + _mounts(app, spec.get("config_files", []))
@@ -366,12 +371,73 @@ def server_command(template, app):
 def run_entry(app, servers):
     """An application of the container runtime, with what its container runs:
     its app server's command and configuration files (servers: per app server,
-    what its role's entry point "container" made known) with its layout filled in."""
+    what its role's entry point "container" made known) with its layout filled
+    in, the protocol it speaks on its socket and the seconds it needs to finish
+    its requests when it stops."""
     server = (servers or {}).get(app["app_server"]) or {}
+    protocol = server.get("protocol") or "http"
+    if protocol not in PROTOCOLS:
+        raise ContainerError(f"{app['name']}: its app server speaks {protocol!r} on its socket; the container runtime knows {', '.join(PROTOCOLS)}.")
     out = dict(app)
     out["command"] = server_command(server.get("command") or [], app)
     out["config_files"] = server_command(server.get("config_files") or [], app)
+    out["protocol"] = protocol
+    out["stop_timeout"] = int(server.get("stop_timeout") or 0)
     return out
+
+
+def stop_timeout(app, settings):
+    """Seconds a container of the application has to finish its requests when
+    it stops: container_stop_timeout when it is set (not 0), else what its app
+    server needs (run_entry), else Docker's stop timeout of ours."""
+    return int(settings.get("stop_timeout") or 0) or int(app.get("stop_timeout") or 0) or DEFAULT_STOP_TIMEOUT
+
+
+def health_request(app):
+    """The health request a new container gets before any traffic, as the web
+    server would send it: the health path (the web server takes the URL prefix
+    off; X-Forwarded-Prefix tells the application), the first server name, the
+    forwarded headers. {"path", "headers"}."""
+    return {
+        "path": app["health_path"],
+        "headers": {
+            "Host": app["health_host"],
+            "X-Forwarded-For": "127.0.0.1",
+            "X-Forwarded-Proto": "https" if app["tls"] else "http",
+            "X-Forwarded-Host": app["health_host"],
+            "X-Forwarded-Prefix": app["forwarded_prefix"],
+            "Connection": "close",
+        },
+    }
+
+
+def uwsgi_packet(path, headers):
+    """A GET request in the uwsgi protocol, as Nginx's uwsgi_pass sends it: a
+    4-byte header (modifier 0, the size of what follows as 16 bits
+    little-endian, modifier 0), then the request's variables (CGI's, and each
+    header as HTTP_NAME), each key and value after its length (16 bits
+    little-endian). The answer is an HTTP response."""
+    variables = {
+        "REQUEST_METHOD": "GET",
+        "REQUEST_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "SERVER_NAME": headers.get("Host", "localhost"),
+        "SERVER_PORT": "80",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    for key, value in headers.items():
+        variables["HTTP_" + key.upper().replace("-", "_")] = value
+    body = b""
+    for key, value in variables.items():
+        for text in (key.encode("latin-1"), str(value).encode("latin-1")):
+            if len(text) > 0xFFFF:
+                raise ContainerError(f"a uwsgi variable longer than {0xFFFF} bytes: {text[:40]!r}...")
+            body += struct.pack("<H", len(text)) + text
+    if len(body) > 0xFFFF:
+        raise ContainerError(f"a uwsgi request longer than {0xFFFF} bytes.")
+    return struct.pack("<BHB", 0, len(body), 0) + body
 
 
 def build_files(release, base_image, pip_conf="", pip_ca="", image_ids=None):

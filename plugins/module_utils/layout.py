@@ -68,6 +68,12 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "runtime": runtime,
         # The role that runs the application: its app server's, or the container role's.
         "served_by": containers.ROLE if contained else server["name"],
+        # Whose Python packages its environment gets: its app server's (NAME_pip_packages),
+        # or in a container its app server's for containers (NAME_container_pip_packages).
+        "packages_key": f"{server['name']}_container" if contained else server["name"],
+        # What the host notes of the application's app server (/etc/flaskstack/NAME/app_server,
+        # read by moved_apps): the role that runs it, and in a container the app server in it.
+        "server_record": f"{containers.ROLE} {server['name']}" if contained else server["name"],
         "web_server": web_server,
         "hosted_by_web_server": hosted,
         "source": dict(app.get("source") or {}),
@@ -221,16 +227,22 @@ def moved_apps(apps, state, app_servers):
     """The applications that moved to another app server since the host was
     last set up: [{"app", "from"}], one per app server to leave. The app server
     an application was set up with is in /etc/flaskstack/NAME/app_server (read
-    by stack_info); an application set up before that file existed leaves
-    every other app server (what each would have left is removed, if anything)."""
+    by stack_info; its layout's server_record: the role that ran it, and in a
+    container the app server in it); an application set up before that file
+    existed leaves every other app server (what each would have left is
+    removed, if anything)."""
     contents = (state or {}).get("contents") or {}
     paths = (state or {}).get("paths") or {}
     out = []
     for app in apps:
         recorded = (contents.get(f"{app['config_dir']}/app_server") or "").strip()
+        role, _, inner = recorded.partition(" ")
         if recorded:
-            if recorded != app["served_by"] and recorded in app_servers:
-                out.append({"app": app, "from": recorded, "recorded": True})
+            if role != app["served_by"] and role in app_servers:
+                out.append({"app": app, "from": role, "recorded": True})
+            elif role == app["served_by"] == containers.ROLE and inner in app_servers and inner != app["app_server"]:
+                # Another app server in its container: the one it left takes its settings away.
+                out.append({"app": app, "from": inner, "recorded": True})
         elif (paths.get(app["base_dir"]) or {}).get("exists"):
             out.extend({"app": app, "from": server, "recorded": False} for server in app_servers if server != app["served_by"])
     return out

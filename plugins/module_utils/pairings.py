@@ -27,15 +27,26 @@ from __future__ import annotations
 #   loads_settings:  the WSGI entry point loads app.env and secrets.env itself,
 #                    because no unit of ours passes them in
 #   apache_modules:  the Apache modules its applications need behind Apache
+#   in_container:    the container runtime can run it (its role has the entry
+#                    point "container"); mod_wsgi runs in an Apache of its own
 APP_SERVERS = {
-    "gunicorn": {"hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_http"]},
-    "uwsgi": {"hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_uwsgi"]},
+    "gunicorn": {
+        "hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_http"],
+        "in_container": True,
+    },
+    "uwsgi": {
+        "hosted_by": None, "listens": "unix", "trusted_proxies": 1, "loads_settings": False, "apache_modules": ["proxy", "proxy_uwsgi"],
+        "in_container": True,
+    },
     # mod_wsgi runs each application in an Apache of its own, behind Nginx and
     # behind the host's Apache alike: a graceful reload of the host's Apache
     # would give the daemon processes in it 3 seconds (Apache's own limit) and
     # cut longer requests in flight.
-    "mod_wsgi": {"hosted_by": None, "listens": "tcp", "trusted_proxies": 1, "loads_settings": True, "apache_modules": ["proxy", "proxy_http"]},
-}
+    "mod_wsgi": {
+        "hosted_by": None, "listens": "tcp", "trusted_proxies": 1, "loads_settings": True, "apache_modules": ["proxy", "proxy_http"],
+        "in_container": False,
+    },
+}  # fmt: skip
 # What the rest of the collection knows of each web server: its unit, and the
 # command that tests its configuration (run before any reload).
 WEB_SERVERS = {

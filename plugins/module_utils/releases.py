@@ -100,8 +100,10 @@ def read_text(path):
 
 def env_packages(app, server_packages=None):
     """The packages installed into an application's environment besides its
-    requirements file: its own, its app server's, Werkzeug for ProxyFix."""
-    packages = list(app["packages"]) + list((server_packages or {}).get(app["app_server"], []))
+    requirements file: its own, its app server's (server_packages, by the
+    layout's packages_key: the app server's name, NAME_container in a
+    container), Werkzeug for ProxyFix."""
+    packages = list(app["packages"]) + list((server_packages or {}).get(app.get("packages_key", app["app_server"]), []))
     if app["trusted_proxies"] > 0:
         packages.append("werkzeug")
     return packages

@@ -28,7 +28,8 @@ options:
     description:
       - The applications, entries of P(flaskstack.deploy.app_layouts#filter) of the container runtime; with O(state=live),
         with V(command) and V(config_files), the app server's command in the container and the files it reads on the host
-        (mounted read-only), as P(flaskstack.deploy.container_run#filter) gives them.
+        (mounted read-only), V(protocol), what it speaks on its socket (V(http) or V(uwsgi)), and V(stop_timeout), the
+        seconds it needs to finish its requests, as P(flaskstack.deploy.container_run#filter) gives them.
     type: list
     elements: dict
     required: true
@@ -38,7 +39,9 @@ options:
     choices: [live, pruned, absent]
     default: live
   settings:
-    description: V(memory), V(pids_limit), V(network), V(stop_timeout), V(socket_group) (see the container role).
+    description:
+      - V(memory), V(pids_limit), V(network), V(stop_timeout), V(socket_group) (see the container role).
+      - V(stop_timeout) V(0) (or none) leaves each application's to its app server (V(stop_timeout) in O(apps)).
     type: dict
     default: {}
   timeout:
@@ -156,25 +159,40 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+def ask(socket_path, protocol, request):
+    """The answer to one request over a unix socket, in the app server's protocol
+    (HTTP, or uwsgi, whose answer is an HTTP response): (status, body, release named)."""
+    if protocol == "uwsgi":
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(5)
+        try:
+            sock.connect(socket_path)
+            sock.sendall(containers.uwsgi_packet(request["path"], request["headers"]))
+            answer = http.client.HTTPResponse(sock)
+            answer.begin()
+            body = answer.read(300)
+            return answer.status, body, answer.getheader("X-Flaskstack-Release", "")
+        finally:
+            sock.close()
+    conn = UnixHTTPConnection(socket_path, timeout=5)
+    try:
+        conn.request("GET", request["path"], headers=request["headers"])
+        answer = conn.getresponse()
+        return answer.status, answer.read(300), answer.getheader("X-Flaskstack-Release", "")
+    finally:
+        conn.close()
+
+
 def health(app, socket_path, release):
     """(ok, what it answered, whether the release answered) of one health
     request over a container's socket, as the web server would send it."""
     try:
-        conn = UnixHTTPConnection(socket_path, timeout=5)
-        conn.request(
-            "GET", app["forwarded_prefix"] + app["health_path"],
-            headers={"Host": app["health_host"], "X-Forwarded-For": "127.0.0.1", "X-Forwarded-Proto": "https" if app["tls"] else "http",
-                     "X-Forwarded-Host": app["health_host"], "X-Forwarded-Prefix": app["forwarded_prefix"], "Connection": "close"},
-        )  # fmt: skip
-        answer = conn.getresponse()
-        body = answer.read(300).decode("utf-8", "replace")
-        named = answer.getheader("X-Flaskstack-Release", "")
-        conn.close()
-    except OSError as exc:
+        status, body, named = ask(socket_path, app.get("protocol") or "http", containers.health_request(app))
+    except (OSError, http.client.HTTPException) as exc:
         return False, str(exc), False
-    if answer.status == 200 and named == release:
+    if status == 200 and named == release:
         return True, "", True
-    return False, f"{answer.status} from release {named or 'unknown'}: {body.strip()}", named == release
+    return False, f"{status} from release {named or 'unknown'}: {body.decode('utf-8', 'replace').strip()}", named == release
 
 
 def remove_container(app, name, stop_timeout):
@@ -197,7 +215,8 @@ def spec_of(app, params, release):
         "env": file_digest(app["container_env_file"]),
         "config_files": files,
         "config_digests": [file_digest(f) for f in files],
-        "settings": {k: params["settings"].get(k) for k in ("memory", "pids_limit", "network", "stop_timeout")},
+        "settings": dict({k: params["settings"].get(k) for k in ("memory", "pids_limit", "network")},
+                         stop_timeout=containers.stop_timeout(app, params["settings"])),
     }
 
 
@@ -218,7 +237,7 @@ def make_live(module, app, report):
     if live == name and found.get(name) == "running":
         if others and not module.check_mode:
             for other in others:
-                remove_container(app, other, settings["stop_timeout"])
+                remove_container(app, other, containers.stop_timeout(app, settings))
         report["removed"].extend(others)
         report["live"][app["name"]] = name
         return
@@ -281,7 +300,7 @@ def make_live(module, app, report):
     os.symlink(relative, temporary)
     os.replace(temporary, app["socket_path"])
     for other in others:
-        remove_container(app, other, settings["stop_timeout"])
+        remove_container(app, other, containers.stop_timeout(app, settings))
 
 
 def kept_releases(app):
@@ -322,7 +341,7 @@ def absent(module, app, report):
     if module.check_mode:
         return
     for name in found:
-        remove_container(app, name, module.params["settings"].get("stop_timeout", 10))
+        remove_container(app, name, containers.stop_timeout(app, module.params["settings"]))
     for image in images:
         docker("image", "rm", image, check=False)
     shutil.rmtree(app["sockets_dir"], ignore_errors=True)

@@ -1,5 +1,7 @@
 """Unit tests for the container runtime: its input checks, names, Dockerfiles and docker commands."""
 
+import struct
+
 import pytest
 from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, layout, releases, schema
 
@@ -15,7 +17,7 @@ SETTINGS = {"memory": "512m", "pids_limit": 512, "network": "bridge", "stop_time
 
 def release_of(lay, found=None):
     found = found or {"digest": "d", "files": ["/src/demo/requirements.txt"], "local": False, "missing": [], "exists": True}
-    return releases.app_release(lay, {"demo": "code"}, {"demo": found}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]}, container_base="base:1")
+    return releases.app_release(lay, {"demo": "code"}, {"demo": found}, "3.11.2", {"gunicorn_container": ["gunicorn==23.0.0"]}, container_base="base:1")
 
 
 @pytest.mark.parametrize(
@@ -77,10 +79,10 @@ def test_container_input_errors():
 def test_the_base_image_names_the_environment():
     (lay,) = layout.app_layouts([app()])
     one = release_of(lay)
-    other = releases.app_release(lay, {"demo": "code"}, {"demo": {"digest": "d", "files": []}}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]}, container_base="base:2")
+    other = releases.app_release(lay, {"demo": "code"}, {"demo": {"digest": "d", "files": []}}, "3.11.2", {"gunicorn_container": ["gunicorn==23.0.0"]}, container_base="base:2")
     assert one["env_id"] != other["env_id"] and one["id"] != other["id"]
     # The host's Python does not count: the image has its own.
-    same = releases.app_release(lay, {"demo": "code"}, {"demo": {"digest": "d", "files": []}}, "3.13.1", {"gunicorn": ["gunicorn==23.0.0"]}, container_base="base:1")
+    same = releases.app_release(lay, {"demo": "code"}, {"demo": {"digest": "d", "files": []}}, "3.13.1", {"gunicorn_container": ["gunicorn==23.0.0"]}, container_base="base:1")
     assert same["env_id"] == one["env_id"]
 
 
@@ -197,3 +199,72 @@ def test_images_to_prune_follow_the_kept_releases():
     }
     assert sorted(containers.images_to_prune(labels, {"b"})) == ["flaskstack/demo-env:e1", "flaskstack/demo-env:e3", "flaskstack/demo:a"]
     assert containers.images_to_prune(labels, {"a", "b"}) == ["flaskstack/demo-env:e3"]
+
+
+def test_uwsgi_runs_in_a_container_and_mod_wsgi_does_not():
+    assert containers.APP_SERVERS == ("gunicorn", "uwsgi")
+    assert schema.app_errors([app(app_server="uwsgi")]) == []
+    (lay,) = layout.app_layouts([app(app_server="uwsgi")])
+    assert lay["served_by"] == "container" and lay["upstream_address"] == "unix:/srv/flaskstack/demo/app.sock"
+
+
+def test_each_runtime_gets_its_app_server_s_packages():
+    venv, contained = layout.app_layouts([app(name="a", runtime="virtualenv", app_server="uwsgi"), app(name="b", app_server="uwsgi")])
+    assert (venv["packages_key"], contained["packages_key"]) == ("uwsgi", "uwsgi_container")
+    packages = {"uwsgi": [], "uwsgi_container": ["pyuwsgi==2.0.30"]}
+    assert "pyuwsgi==2.0.30" not in releases.env_packages(venv, packages)
+    assert releases.env_packages(contained, packages) == ["pyuwsgi==2.0.30", "werkzeug"]
+
+
+def test_what_the_app_server_says_reaches_the_container():
+    (lay,) = layout.app_layouts([app(app_server="uwsgi")])
+    servers = {"uwsgi": {"command": ["{venv_dir}/bin/python", "--ini", "{config_dir}/uwsgi.ini", "--socket", "{socket}"], "protocol": "uwsgi",
+                         "stop_timeout": "35"}}  # fmt: skip
+    entry = containers.run_entry(lay, servers)
+    assert entry["command"][-1] == "/run/flaskstack/app.sock" and entry["protocol"] == "uwsgi" and entry["stop_timeout"] == 35
+    # The app server's stop timeout, unless container_stop_timeout says otherwise.
+    assert containers.stop_timeout(entry, {"stop_timeout": 0}) == 35
+    assert containers.stop_timeout(entry, {"stop_timeout": 90}) == 90
+    assert containers.stop_timeout(dict(entry, stop_timeout=0), {}) == containers.DEFAULT_STOP_TIMEOUT
+    assert "--stop-timeout 35" in " ".join(containers.run_argv(entry, {"image": "i", "release": "r", "command": ["x"]}, "c", dict(SETTINGS, stop_timeout=0)))
+    # HTTP when the app server does not say; nothing the container runtime cannot ask.
+    assert containers.run_entry(lay, {"uwsgi": {"command": ["x"]}})["protocol"] == "http"
+    with pytest.raises(containers.ContainerError):
+        containers.run_entry(lay, {"uwsgi": {"command": ["x"], "protocol": "fastcgi"}})
+
+
+def test_the_health_request_is_the_web_server_s():
+    (lay,) = layout.app_layouts([app(url_prefix="/shop/", server_names=["shop.test"], tls=False)])
+    request = containers.health_request(lay)
+    # The web server takes the prefix off the path and forwards it in a header.
+    assert request["path"] == "/health"
+    assert request["headers"]["X-Forwarded-Prefix"] == "/shop" and request["headers"]["Host"] == "shop.test"
+    assert request["headers"]["X-Forwarded-Proto"] == "http"
+
+
+def test_a_uwsgi_packet_is_what_nginx_sends():
+    packet = containers.uwsgi_packet("/health", {"Host": "shop.test", "X-Forwarded-Prefix": ""})
+    modifier1, size, modifier2 = struct.unpack("<BHB", packet[:4])
+    assert (modifier1, modifier2) == (0, 0) and size == len(packet) - 4
+    variables, rest = {}, packet[4:]
+    while rest:
+        (klen,) = struct.unpack("<H", rest[:2])
+        key, rest = rest[2 : 2 + klen].decode(), rest[2 + klen :]
+        (vlen,) = struct.unpack("<H", rest[:2])
+        variables[key], rest = rest[2 : 2 + vlen].decode(), rest[2 + vlen :]
+    assert variables["REQUEST_METHOD"] == "GET" and variables["PATH_INFO"] == "/health"
+    assert variables["HTTP_HOST"] == "shop.test" and variables["HTTP_X_FORWARDED_PREFIX"] == ""
+    with pytest.raises(containers.ContainerError):
+        containers.uwsgi_packet("/" + "x" * 70000, {})
+
+
+def test_a_container_that_changes_app_server_moves_like_any_application():
+    gunicorn, uwsgi, same = layout.app_layouts([app(name="a"), app(name="b", app_server="uwsgi"), app(name="c")])
+    assert gunicorn["server_record"] == "container gunicorn"
+    state = {"contents": {"/etc/flaskstack/a/app_server": "gunicorn\n", "/etc/flaskstack/b/app_server": "container gunicorn\n",
+                          "/etc/flaskstack/c/app_server": "container\n"}}  # fmt: skip
+    servers = ["gunicorn", "uwsgi", "mod_wsgi", "container"]
+    moved = layout.moved_apps([gunicorn, uwsgi, same], state, servers)
+    # From Gunicorn under systemd into a container; from Gunicorn to uWSGI inside one;
+    # a record of an earlier version (no app server) moves nothing.
+    assert [(m["app"]["name"], m["from"], m["recorded"]) for m in moved] == [("a", "gunicorn", True), ("b", "gunicorn", True)]
