@@ -44,6 +44,8 @@ LABEL_RELEASE = "flaskstack.release"
 LABEL_ENV = "flaskstack.env"
 LABEL_KIND = "flaskstack.kind"
 BUILD_DIR = ".flaskstack-build"
+# The steps of a release's image build (build_steps), as run_steps reports them.
+BUILD_STEPS = ("environment image", "application image", "release image", "static files")
 # A reference as Docker reads it: [registry[:port]/]path[:tag][@digest].
 IMAGE_REF_RE = re.compile(
     r"^(?:(?P<registry>(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::[0-9]+)?)/)?"
@@ -192,11 +194,14 @@ def release_dockerfile(release, uid="${APP_UID}", gid="${APP_GID}"):
 
 
 def given_release_dockerfile(release, image_id):
-    """The Dockerfile of a release's image on a given image (pulled or
-    loaded): the image's code (its working directory, or image.code_dir)
-    and python3 take the places the host's layout gives the release's code
-    and environment; the WSGI entry point, "current" and the application's
-    user are added. The given image needs /bin/sh."""
+    """The Dockerfile of a release's image on an image of the application's own
+    (pulled, loaded, or built from its own Dockerfile): the image's code (its
+    working directory, or image.code_dir) and python3 take the places the
+    host's layout gives the release's code and environment; the WSGI entry
+    point, "current" and the application's user are added. What the image
+    would run by itself goes (its entrypoint, its health check, a stop signal
+    other than the app servers' graceful SIGTERM): the container role runs the
+    app server. The image needs /bin/sh."""
     app = release["app"]
     rel = release["dir"]
     code = app.get("image_code_dir") or ""
@@ -216,6 +221,9 @@ def given_release_dockerfile(release, image_id):
             f' && echo "{app["group"]}:x:${{APP_GID}}:" >> /etc/group',
             f"WORKDIR {app['code_dir']}",
             f"ENV PATH={app['venv_dir']}/bin:${{PATH}} PYTHONDONTWRITEBYTECODE=1",
+            "ENTRYPOINT []",
+            "HEALTHCHECK NONE",
+            "STOPSIGNAL SIGTERM",
             f"USER {'${APP_UID}'}:{'${APP_GID}'}",
             f"LABEL {_labels({LABEL_APP: app['name'], LABEL_RELEASE: release['id'], LABEL_ENV: release['env_id'], LABEL_KIND: 'release'})}",
         ]
@@ -283,16 +291,24 @@ def check_prefix(release, settings):
 
 def build_steps(release):
     """The run_steps steps that make a release's images: its environment's
-    (unless it exists; none for a given image), then its own."""
+    (unless it exists: on the base image, or from the application's own
+    Dockerfile; none for a given image), then its own; then, on an image of the
+    application's own, its static files copied out for the web server."""
     app = release["app"]
     names = image_names(app["name"], release["id"], release["env_id"])
     build = release["dir"] + "/" + BUILD_DIR
-    env_build = ["docker", "build", "--network", "host", "--quiet", "-t", names["env"], "-f", f"{build}/env.Dockerfile", release["dir"]]
+    if app.get("image_dockerfile"):
+        labels = {LABEL_APP: app["name"], LABEL_ENV: release["env_id"], LABEL_KIND: "env"}
+        env_build = ["docker", "build", "--network", "host", "--quiet", "-t", names["env"]]
+        env_build += [arg for key, value in sorted(labels.items()) for arg in ("--label", f"{key}={value}")]
+        env_build += ["-f", f"{release['code_dir']}/{app['image_dockerfile']}", release["code_dir"]]
+    else:
+        env_build = ["docker", "build", "--network", "host", "--quiet", "-t", names["env"], "-f", f"{build}/env.Dockerfile", release["dir"]]
     steps = []
     if not app.get("image_given"):
         steps.append(
             {
-                "step": "environment image",
+                "step": "application image" if app.get("image_dockerfile") else "environment image",
                 "argv": ["/bin/sh", "-c", 'docker image inspect "$1" >/dev/null 2>&1 || { shift; exec "$@"; }', "sh", names["env"]] + env_build,
             }
         )
@@ -307,7 +323,7 @@ def build_steps(release):
             ],
         }
     )  # fmt: skip
-    if app.get("image_given") and app.get("static_dir"):
+    if (app.get("image_given") or app.get("image_dockerfile")) and app.get("static_dir"):
         # The web server serves the static files from the host: out of the image into the release.
         static = app["static_dir"].replace(app["code_dir"], release["code_dir"], 1)
         steps.append(
@@ -450,6 +466,9 @@ def build_files(release, base_image, pip_conf="", pip_ca="", image_ids=None):
         if not image_id:
             raise ContainerError(f"{release['name']}: its given image was not pulled or loaded.")
         return {"Dockerfile": given_release_dockerfile(release, image_id)}
+    if release["app"].get("image_dockerfile"):
+        # On the image its own Dockerfile makes (build_steps), as on a given one.
+        return {"Dockerfile": given_release_dockerfile(release, image_names(release["name"], release["id"], release["env_id"])["env"])}
     base = release["app"].get("image_base") or base_image
     files = {
         "env.Dockerfile": env_dockerfile(release, base, pip_conf=bool(pip_conf), pip_ca=PIP_CA_PATH if pip_ca else None),

@@ -133,6 +133,8 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "image_archive": image.get("archive") if contained else None,
         "image_code_dir": image.get("code_dir") if contained else None,
         "image_given": contained and bool(image.get("reference") or image.get("archive")),
+        # The application's own Dockerfile (a path in its code) instead of the collection's.
+        "image_dockerfile": image.get("dockerfile") if contained else None,
         # The loopback TCP port of an app server that cannot listen on a unix socket.
         "backend_port": backend_port,
         # Where the web server sends the application's requests (none: it hosts it).

@@ -198,6 +198,11 @@ def app_release(app, digests, requirements, python_version, server_packages=None
         python_version = "image:" + (app.get("image_base") or container_base or "default")
     if app.get("image_given"):
         server_packages, python_version = {}, "given:" + str(source)
+    if app.get("image_dockerfile"):
+        # The application's own Dockerfile, with the whole code as its context: its image
+        # holds the code, so that new code makes a new one (the app server is the image's).
+        server_packages, python_version = {}, "dockerfile:" + app["image_dockerfile"]
+        found = dict(found, local=True)
     environment = env_id(app, found, python_version, server_packages, source or "", wheelhouse, index_url)
     out = release(app, source, environment, server_packages)
     out["requirements_files"] = containers.requirement_files(found, app["requirements"])
@@ -357,7 +362,7 @@ def _what(release, step, rc=None):
         return f"its test command ({release['app'].get('test_command') or ''})"
     if step == "pip check":
         return "pip check"
-    if step in ("environment image", "release image", "static files"):
+    if step in containers.BUILD_STEPS:
         return f"the build of its container image ({step})"
     return f"the build of its dependency environment ({step})"
 

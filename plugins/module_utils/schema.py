@@ -165,10 +165,13 @@ def _check_runtime(where, runtime, app):
 
 IMAGE_KEYS = {
     "base": "the base image the collection builds the release's image on",
+    "dockerfile": "the application's own Dockerfile, a path in its code, built with the code as its context",
     "reference": "an image to pull, with the application and its app server in it",
     "archive": "a docker save archive on the controller, with the application and its app server in it",
-    "code_dir": "where the code is in a given image (default its working directory)",
+    "code_dir": "where the code is in an image of the application's own (default its working directory)",
 }
+# Where an image comes from: one of these.
+IMAGE_SOURCES = ("base", "dockerfile", "reference", "archive")
 
 
 def _check_image(where, image, app):
@@ -178,9 +181,9 @@ def _check_image(where, image, app):
             + "; ".join(f"{k} ({v})" for k, v in IMAGE_KEYS.items()) + "."
         )
         return
-    sources = [k for k in ("base", "reference", "archive") if k in image]
+    sources = [k for k in IMAGE_SOURCES if k in image]
     if len(sources) != 1:
-        yield f"{where}.image: give exactly one of base, reference and archive (got {', '.join(sources) or 'none'})."
+        yield f"{where}.image: give exactly one of {', '.join(IMAGE_SOURCES[:-1])} and {IMAGE_SOURCES[-1]} (got {', '.join(sources) or 'none'})."
         return
     for key in ("base", "reference"):
         if key in image:
@@ -189,9 +192,19 @@ def _check_image(where, image, app):
                 yield f"{where}.image.{key}: {problem}."
     if "archive" in image and (not isinstance(image["archive"], str) or not os.path.isfile(os.path.expanduser(image["archive"]))):
         yield f"{where}.image.archive: {image['archive']!r} is not a file on the controller (an image archive made with docker save)."
+    if "dockerfile" in image:
+        dockerfile = image["dockerfile"]
+        path = (app.get("source") or {}).get("path") if isinstance(app.get("source"), dict) else None
+        if not isinstance(dockerfile, str) or not dockerfile or dockerfile.startswith("/") or ".." in dockerfile.split("/"):
+            yield f"{where}.image.dockerfile: {dockerfile!r} must be a path in the application's code, relative to it (for example Dockerfile)."
+        elif isinstance(path, str) and os.path.isdir(os.path.expanduser(path)) and not os.path.isfile(os.path.join(os.path.expanduser(path), dockerfile)):
+            yield f"{where}.image.dockerfile: the code ({path}) has no file {dockerfile!r}."
     if "code_dir" in image:
         if "base" in image:
-            yield f"{where}.image.code_dir: only for a given image (reference or archive); a built image has the release's layout."
+            yield (
+                f"{where}.image.code_dir: only for an image of the application's own (dockerfile, reference or archive);"
+                " an image the collection builds has the release's layout."
+            )
         elif not isinstance(image["code_dir"], str) or not image["code_dir"].startswith("/") or ".." in image["code_dir"].split("/"):
             yield f"{where}.image.code_dir: {image['code_dir']!r} must be an absolute path in the image."
 
@@ -484,7 +497,7 @@ APP_KEYS = {
         "doc": [
             "How this application's app server runs (default the value of C(flaskstack_app_runtime), V(virtualenv)):"
             " V(virtualenv), in a virtualenv under systemd, or V(container), in a container of an image made from the"
-            " release, run by the host's Docker engine (Gunicorn only in this version; see the container role).",
+            " release, run by the host's Docker engine (Gunicorn or uWSGI; see the container role).",
         ],
     },
     "image": {
@@ -492,13 +505,18 @@ APP_KEYS = {
         "check": _check_image,
         "default": "built on `container_base_image`",
         "summary": (
-            "Container runtime: built from the code on `{base: IMAGE}` (default `container_base_image`), or given:"
-            " `{reference: REF}` (pulled) or `{archive: FILE}` (`docker save` output, loaded); see Containers."
+            "Container runtime: built from the code on `{base: IMAGE}` (default `container_base_image`) or with the"
+            " code's own `{dockerfile: PATH}`, or given: `{reference: REF}` (pulled) or `{archive: FILE}`"
+            " (`docker save` output, loaded); see Containers."
         ),
         "doc": [
             "The container runtime: where the release's image comes from. V({base: IMAGE}): the collection builds it from"
             " the release's code on that base image (default the container role's C(container_base_image)), which must"
             " have C(python3) with its C(venv) module.",
+            "V({dockerfile: PATH}): the application's own Dockerfile (a path in its code), built on the host with the"
+            " release's code as its context, for each new release (Docker's layer cache makes a code-only change quick);"
+            " its image holds the code (at its working directory, or C(code_dir)) and a C(python3) with the app server"
+            " and Werkzeug.",
             "V({reference: REF}): an image pulled from a registry (credentials in the container role's"
             " C(container_registries)); V({archive: FILE}): an image archive on the controller (C(docker save) output),"
             " copied to the host and loaded. A given image holds the code (at its working directory, or C(code_dir)) and"

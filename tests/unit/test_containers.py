@@ -166,10 +166,10 @@ def test_given_image_sources(tmp_path):
     assert schema.app_errors([dict(given, image={"archive": str(archive), "code_dir": "/code"})]) == []
     missing = schema.app_errors([dict(given, image={"archive": str(tmp_path / "nope.tar")})])
     assert any("is not a file on the controller" in e for e in missing)
-    assert any("exactly one of base, reference and archive" in e for e in schema.app_errors([dict(given, image={"reference": "a:1", "archive": str(archive)})]))
+    assert any("exactly one of base, dockerfile, reference and archive" in e for e in schema.app_errors([dict(given, image={"reference": "a:1", "archive": str(archive)})]))
     assert any("not used when image.reference" in e for e in schema.app_errors([dict(given, source={"path": "/x"}, image={"reference": "a:1"})]))
     assert any("source is missing" in e for e in schema.app_errors([dict(given, image={"base": "python:3"})]))
-    assert any("code_dir: only for a given image" in e for e in schema.app_errors([dict(given, source={"path": "/x"}, image={"base": "a:1", "code_dir": "/c"})]))
+    assert any("code_dir: only for an image of the application" in e for e in schema.app_errors([dict(given, source={"path": "/x"}, image={"base": "a:1", "code_dir": "/c"})]))
 
 
 def test_a_release_on_a_given_image():
@@ -268,3 +268,37 @@ def test_a_container_that_changes_app_server_moves_like_any_application():
     # From Gunicorn under systemd into a container; from Gunicorn to uWSGI inside one;
     # a record of an earlier version (no app server) moves nothing.
     assert [(m["app"]["name"], m["from"], m["recorded"]) for m in moved] == [("a", "gunicorn", True), ("b", "gunicorn", True)]
+
+
+def test_the_application_s_own_dockerfile(tmp_path):
+    code = tmp_path / "shop"
+    (code / "docker").mkdir(parents=True)
+    (code / "docker" / "Dockerfile").write_text("FROM python:3.13-slim\n")
+    own = app(name="shop", source={"path": str(code)}, image={"dockerfile": "docker/Dockerfile", "code_dir": "/app"}, static_dir="shop/static")
+    assert schema.app_errors([own]) == []
+    for bad, said in (
+        ({"dockerfile": "Dockerfile"}, "the code (" + str(code) + ") has no file 'Dockerfile'"),
+        ({"dockerfile": "../Dockerfile"}, "must be a path in the application's code"),
+        ({"dockerfile": "/Dockerfile"}, "must be a path in the application's code"),
+        ({"dockerfile": "docker/Dockerfile", "base": "python:3"}, "exactly one of base, dockerfile, reference and archive"),
+    ):
+        errors = schema.app_errors([dict(own, image=bad)])
+        assert any(said in e for e in errors), (bad, errors)
+    (lay,) = layout.app_layouts([own])
+    assert lay["image_dockerfile"] == "docker/Dockerfile" and not lay["image_given"]
+    found = {"digest": "d", "files": [], "local": False, "missing": [], "exists": False}
+    one = releases.app_release(lay, {"shop": "code1"}, {"shop": found}, "3.11.2", {"gunicorn_container": ["gunicorn==23.0.0"]}, container_base="b")
+    two = releases.app_release(lay, {"shop": "code2"}, {"shop": found}, "3.11.2", {"gunicorn_container": ["gunicorn==23.0.0"]}, container_base="b")
+    # The image holds the code: new code, a new image; the app server is the image's own.
+    assert one["env_id"] != two["env_id"] and "gunicorn==23.0.0" not in one["pip_packages"]
+    files = containers.build_files(one, "base:1")
+    assert set(files) == {"Dockerfile"} and files["Dockerfile"].startswith(f"FROM flaskstack/shop-env:{one['env_id']}\n")
+    for line in ("ENTRYPOINT []", "HEALTHCHECK NONE", "STOPSIGNAL SIGTERM", f'ln -sfn "$code" {one["dir"]}/app'):
+        assert line in files["Dockerfile"]
+    assert "code=/app;" in files["Dockerfile"]
+    steps = containers.build_steps(one)
+    assert [s["step"] for s in steps] == ["application image", "release image", "static files"]
+    build = steps[0]["argv"]
+    assert build[-3:] == ["-f", f"{one['code_dir']}/docker/Dockerfile", one["code_dir"]]
+    assert "flaskstack.kind=env" in build and f"flaskstack.env={one['env_id']}" in build and "--network" in build
+    assert steps[2]["argv"][-2] == f"{one['code_dir']}/shop/static"

@@ -60,6 +60,18 @@ def test_each_container_is_locked_down(host, containers):
         assert owner == "root"
 
 
+# What each app server's container runs (roles/*/tasks/container.yml).
+RUNS = {"gunicorn": "-m gunicorn ", "uwsgi": "import sys, pyuwsgi"}
+
+
+def test_each_container_runs_its_own_app_server(host, containers):
+    assert {app["app_server"] for app in containers} == set(RUNS), "the scenario runs every app server of the container runtime"
+    for app in containers:
+        info = inspect(host, live_container(host, app))
+        command = " ".join(info["Config"]["Cmd"])
+        assert [server for server, runs in RUNS.items() if runs in command] == [app["app_server"]], (app["name"], command)
+
+
 def test_the_engine_is_configured_and_unreachable_for_the_apps(host, apps):
     assert host.check_output("docker info --format '{{.LiveRestoreEnabled}} {{.LoggingDriver}}'") == "true journald"
     assert host.service("docker").is_enabled and host.service("docker").is_running
