@@ -37,6 +37,8 @@ ROLE = pairings.CONTAINER_ROLE
 # Where the socket directory is mounted in the container.
 SOCKET_DIR_IN_CONTAINER = "/run/flaskstack"
 SOCKET_NAME = "app.sock"
+# Where the image archives of applications (image.archive) are copied on the host.
+ARCHIVES_DIR = "/var/lib/flaskstack/images"
 # What an app server speaks on its socket (its role's entry point "container" says which).
 PROTOCOLS = ("http", "uwsgi")
 LABEL_APP = "flaskstack.app"
@@ -103,6 +105,11 @@ def settings_problems(settings, variable_prefix="container_"):
     if settings.get("network") not in NETWORKS:
         problems.append(f"{variable_prefix}network: {settings.get('network')!r} is not a network; choose one of: {', '.join(NETWORKS)}.")
     return problems
+
+
+def archive_copy(name):
+    """Where an application's image archive (image.archive) is copied on the host, to be loaded."""
+    return f"{ARCHIVES_DIR}/{name}.tar"
 
 
 def image_names(name, release_id, env_id):

@@ -131,6 +131,7 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         # A given image (pulled or loaded) instead of one built from the code.
         "image_reference": image.get("reference") if contained else None,
         "image_archive": image.get("archive") if contained else None,
+        "image_archive_copy": containers.archive_copy(name) if contained and image.get("archive") else None,
         "image_code_dir": image.get("code_dir") if contained else None,
         "image_given": contained and bool(image.get("reference") or image.get("archive")),
         # The application's own Dockerfile (a path in its code) instead of the collection's.

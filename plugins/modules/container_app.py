@@ -21,7 +21,8 @@ description:
     A container that does not start or answer in O(timeout) seconds is removed and the task fails; the live one keeps serving.
   - With O(state=pruned), the images of each application whose release is no longer on the host (a directory with its
     marker under C(releases/)) are removed, and so are the environment images no remaining release image uses.
-  - With O(state=absent), every container, image and socket of the applications is removed.
+  - With O(state=absent), every container, image and socket of the applications is removed, and the copy of an
+    application's image archive (the image loaded from it stays in the engine's store).
   - Runs the C(docker) command on the host, as root.
 options:
   apps:
@@ -345,6 +346,9 @@ def absent(module, app, report):
     for image in images:
         docker("image", "rm", image, check=False)
     shutil.rmtree(app["sockets_dir"], ignore_errors=True)
+    # The copy of its image archive (the image it loaded stays in the engine's store).
+    if os.path.exists(containers.archive_copy(app["name"])):
+        os.unlink(containers.archive_copy(app["name"]))
     if os.path.lexists(app["socket_path"]):
         os.unlink(app["socket_path"])
 

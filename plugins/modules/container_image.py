@@ -13,7 +13,7 @@ short_description: Pull or load the images that applications of the container ru
 description:
   - For each application of O(apps), pulls its C(image_reference) from its registry (logged in with the credentials
     O(registries) has for it, in a configuration of this run only, none of them staying on the host) or loads its image archive,
-    C(/var/lib/flaskstack/images/NAME.tar) on the host (a C(docker save) archive); returns the id of each one's image.
+    its C(image_archive_copy) on the host (a C(docker save) archive); returns the id of each one's image.
   - Runs the C(docker) command on the host, as root.
 options:
   apps:
@@ -57,9 +57,6 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-
-# Where the image archives are copied on the host (the container role's entry point "images").
-ARCHIVES = "/var/lib/flaskstack/images"
 
 
 def run(argv, env=None, stdin=None):
@@ -108,7 +105,7 @@ def main():
     try:
         for app in module.params["apps"]:
             name = app["name"]
-            image = {"reference": app.get("image_reference"), "archive": f"{ARCHIVES}/{name}.tar" if app.get("image_archive") else None}
+            image = {"reference": app.get("image_reference"), "archive": app.get("image_archive_copy")}
             if image.get("archive"):
                 if module.check_mode:
                     ids[name] = "unknown"

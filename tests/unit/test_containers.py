@@ -172,10 +172,14 @@ def test_given_image_sources(tmp_path):
     assert any("code_dir: only for an image of the application" in e for e in schema.app_errors([dict(given, source={"path": "/x"}, image={"base": "a:1", "code_dir": "/c"})]))
 
 
-def test_a_release_on_a_given_image():
+def test_a_release_on_a_given_image(tmp_path):
     (lay,) = layout.app_layouts([{"name": "shop", "entry_point": "shop:app", "runtime": "container", "image": {"reference": "r.example/shop:1"},
                                   "static_dir": "shop/static"}])  # fmt: skip
     assert lay["image_given"] and lay["image_reference"] == "r.example/shop:1" and lay["source"] == {}
+    assert lay["image_archive_copy"] is None
+    (tmp_path / "shop.tar").write_bytes(b"")
+    (loaded,) = layout.app_layouts([{"name": "shop", "entry_point": "shop:app", "runtime": "container", "image": {"archive": str(tmp_path / "shop.tar")}}])
+    assert loaded["image_archive_copy"] == "/var/lib/flaskstack/images/shop.tar"
     one = releases.app_release(lay, {"shop": "image:sha256:1"}, {}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]})
     other = releases.app_release(lay, {"shop": "image:sha256:2"}, {}, "3.11.2", {"gunicorn": ["gunicorn==23.0.0"]})
     assert one["id"] != other["id"] and one["env_id"] != other["env_id"]

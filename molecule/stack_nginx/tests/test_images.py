@@ -219,3 +219,5 @@ def test_removed_they_leave_no_container_image_nor_data(host, images, raw_apps):
         assert not host.check_output(f"docker image ls -q --filter label=flaskstack.app={app['name']}"), app["name"]
         assert not host.file(app["base_dir"]).exists and not host.file(app["config_dir"]).exists
         assert not host.user(app["user"]).exists
+        if app["image_archive_copy"]:
+            assert not host.file(app["image_archive_copy"]).exists, "the copy of its image archive stayed"
