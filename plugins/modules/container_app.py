@@ -196,8 +196,9 @@ def health(app, socket_path, release):
     return False, f"{status} from release {named or 'unknown'}: {body.decode('utf-8', 'replace').strip()}", named == release
 
 
-def remove_container(app, name, stop_timeout):
-    docker("stop", "--time", str(stop_timeout), name, check=False)
+def remove_container(app, name, settings):
+    """Stop a container (its app server finishes the requests in flight) and remove it and its socket directory."""
+    docker("stop", "--time", str(containers.stop_timeout(app, settings)), name, check=False)
     docker("rm", "--force", name, check=False)
     shutil.rmtree(f"{app['sockets_dir']}/{name}", ignore_errors=True)
 
@@ -238,7 +239,7 @@ def make_live(module, app, report):
     if live == name and found.get(name) == "running":
         if others and not module.check_mode:
             for other in others:
-                remove_container(app, other, containers.stop_timeout(app, settings))
+                remove_container(app, other, settings)
         report["removed"].extend(others)
         report["live"][app["name"]] = name
         return
@@ -301,7 +302,7 @@ def make_live(module, app, report):
     os.symlink(relative, temporary)
     os.replace(temporary, app["socket_path"])
     for other in others:
-        remove_container(app, other, containers.stop_timeout(app, settings))
+        remove_container(app, other, settings)
 
 
 def kept_releases(app):
@@ -342,7 +343,7 @@ def absent(module, app, report):
     if module.check_mode:
         return
     for name in found:
-        remove_container(app, name, containers.stop_timeout(app, module.params["settings"]))
+        remove_container(app, name, module.params["settings"])
     for image in images:
         docker("image", "rm", image, check=False)
     shutil.rmtree(app["sockets_dir"], ignore_errors=True)
