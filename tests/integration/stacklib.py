@@ -162,6 +162,18 @@ def app_is_enabled_at_boot(host, app):
     return host.service(app["service_unit"]).is_enabled
 
 
+def live_container(host, app):
+    """The name of the one container that runs an application of the container runtime."""
+    names = host.check_output(f"docker ps --filter label=flaskstack.app={app['name']} --format '{{{{.Names}}}}'").split()
+    assert len(names) == 1, f"{app['name']}: {len(names)} running containers"
+    return names[0]
+
+
+def inspect(host, name):
+    """What the lab host's Docker engine says of a container or an image."""
+    return json.loads(host.check_output(f"docker inspect {name}"))[0]
+
+
 def service_pids(host, unit):
     """The main process of a systemd unit and its children."""
     main = int(host.check_output(f"systemctl show -p MainPID --value {unit}"))

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
-from stacklib import ansible_playbook  # noqa: E402
+from stacklib import REPO, ansible_playbook  # noqa: E402
 
 APP = {"name": "demo", "source": {"path": "/nonexistent"}, "entry_point": "demo:create_app()"}
 LAB_TLS = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "lab-tls"
@@ -69,6 +69,18 @@ CASES = {
     "invalid base image": (
         {"flaskstack_apps": [dict(APP, runtime="container", image={"base": "Python:3"})]},
         "flaskstack_apps[0] (demo).image.base: 'Python:3' is not an image reference",
+    ),
+    "invalid image reference": (
+        {"flaskstack_apps": [{"name": "shop", "runtime": "container", "entry_point": "shop:app", "image": {"reference": "Registry.example/Shop:1 2"}}]},
+        "flaskstack_apps[0] (shop).image.reference: 'Registry.example/Shop:1 2' is not an image reference",
+    ),
+    "image archive that does not exist": (
+        {"flaskstack_apps": [{"name": "shop", "runtime": "container", "entry_point": "shop:app", "image": {"archive": "/nonexistent/shop.tar"}}]},
+        "flaskstack_apps[0] (shop).image.archive: '/nonexistent/shop.tar' is not a file on the controller",
+    ),
+    "a Dockerfile the code does not have": (
+        {"flaskstack_apps": [dict(APP, runtime="container", source={"path": str(REPO / "examples" / "demo_app")}, image={"dockerfile": "Dockerfile"})]},
+        f"flaskstack_apps[0] (demo).image.dockerfile: the code ({REPO / 'examples' / 'demo_app'}) has no file 'Dockerfile'.",
     ),
     "container memory limit out of range": (
         {"container_memory": "1m"},

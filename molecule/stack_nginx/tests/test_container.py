@@ -13,7 +13,7 @@ import time
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
-from stacklib import REPO, ansible_playbook, apps, fetch_app, hostvars, pairing, raw_apps  # noqa: E402,F401
+from stacklib import REPO, ansible_playbook, apps, fetch_app, hostvars, inspect, live_container, pairing, raw_apps  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +22,6 @@ def containers(apps):
     found = [app for app in apps if app["runtime"] == "container"]
     assert found, "the scenario has no application in a container"
     return found
-
-
-def live_container(host, app):
-    names = host.check_output(f"docker ps --filter label=flaskstack.app={app['name']} --format '{{{{.Names}}}}'").split()
-    assert len(names) == 1, f"{app['name']}: {len(names)} running containers"
-    return names[0]
-
-
-def inspect(host, name):
-    return json.loads(host.check_output(f"docker inspect {name}"))[0]
 
 
 def test_each_container_is_locked_down(host, containers):

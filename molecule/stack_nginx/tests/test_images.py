@@ -23,7 +23,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "integration"))
-from stacklib import REPO, ansible_playbook, fetch_app, hostvars, layout, raw_apps  # noqa: E402,F401
+from stacklib import REPO, ansible_playbook, fetch_app, hostvars, inspect, layout, live_container, raw_apps  # noqa: E402,F401
 
 REGISTRY = "localhost:5000"
 REGISTRY_USER = "lab-deployer"
@@ -45,7 +45,7 @@ ENTRYPOINT ["/bin/false"]
 STOPSIGNAL SIGKILL
 """
 
-REGISTRY_CONFIG = f"""version: 0.1
+REGISTRY_CONFIG = """version: 0.1
 storage:
   filesystem:
     rootdirectory: /var/lib/docker-registry
@@ -146,12 +146,6 @@ def remove(state, raw_apps):
     return converge(extra)
 
 
-def live_container(host, app):
-    names = host.check_output(f"docker ps --filter label=flaskstack.app={app['name']} --format '{{{{.Names}}}}'").split()
-    assert len(names) == 1, (app["name"], names)
-    return json.loads(host.check_output(f"docker inspect {names[0]}"))[0]
-
-
 def test_each_image_source_serves_through_the_web_server(host, images):
     result = images["converge"]
     assert result.returncode == 0, result.output[-4000:]
@@ -168,7 +162,7 @@ def test_each_image_source_serves_through_the_web_server(host, images):
 
 def test_the_image_s_own_entrypoint_and_stop_signal_give_way(host, images):
     for app in images["apps"]:
-        info = live_container(host, app)
+        info = inspect(host, live_container(host, app))
         uid, gid = host.user(app["user"]).uid, host.user(app["user"]).gid
         assert info["Config"]["User"] == f"{uid}:{gid}"
         assert not info["Config"]["Entrypoint"], info["Config"]["Entrypoint"]
