@@ -25,6 +25,7 @@ import json
 import posixpath
 import re
 import struct
+import tarfile
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings
 
@@ -110,6 +111,22 @@ def settings_problems(settings, variable_prefix="container_"):
 def archive_copy(name):
     """Where an application's image archive (image.archive) is copied on the host, to be loaded."""
     return f"{ARCHIVES_DIR}/{name}.tar"
+
+
+def archive_image_id(path):
+    """The id (sha256:...) of the image in a docker save archive, from its
+    manifest.json (the digest of the image's configuration: its file's name),
+    without loading it; "" when the archive names none or more than one."""
+    try:
+        with tarfile.open(path) as archive:
+            member = archive.getmember("manifest.json")
+            manifest = json.load(archive.extractfile(member))
+    except (OSError, KeyError, ValueError, tarfile.TarError):
+        return ""
+    if not isinstance(manifest, list) or len(manifest) != 1 or not isinstance(manifest[0], dict):
+        return ""
+    digest = posixpath.basename(str(manifest[0].get("Config") or "")).removesuffix(".json")
+    return f"sha256:{digest}" if re.match(r"^[0-9a-f]{64}$", digest) else ""
 
 
 def image_names(name, release_id, env_id):

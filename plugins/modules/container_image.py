@@ -13,7 +13,8 @@ short_description: Pull or load the images that applications of the container ru
 description:
   - For each application of O(apps), pulls its C(image_reference) from its registry (logged in with the credentials
     O(registries) has for it, in a configuration of this run only, none of them staying on the host) or loads its image archive,
-    its C(image_archive_copy) on the host (a C(docker save) archive); returns the id of each one's image.
+    its C(image_archive_copy) on the host (a C(docker save) archive) unless the image it holds (its C(manifest.json) names it)
+    is on the host already; returns the id of each one's image.
   - Runs the C(docker) command on the host, as root.
 options:
   apps:
@@ -56,6 +57,7 @@ import subprocess
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.flaskstack.deploy.plugins.module_utils import containers
 
 
 
@@ -107,6 +109,11 @@ def main():
             name = app["name"]
             image = {"reference": app.get("image_reference"), "archive": app.get("image_archive_copy")}
             if image.get("archive"):
+                # The image in the archive is on the host already: nothing to load.
+                inside = containers.archive_image_id(image["archive"])
+                if inside and image_id(inside, env) == inside:
+                    ids[name] = inside
+                    continue
                 if module.check_mode:
                     ids[name] = "unknown"
                     changed = True

@@ -1,6 +1,9 @@
 """Unit tests for the container runtime: its input checks, names, Dockerfiles and docker commands."""
 
+import io
+import json
 import struct
+import tarfile
 
 import pytest
 from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, layout, releases, schema
@@ -306,3 +309,28 @@ def test_the_application_s_own_dockerfile(tmp_path):
     assert build[-3:] == ["-f", f"{one['code_dir']}/docker/Dockerfile", one["code_dir"]]
     assert "flaskstack.kind=env" in build and f"flaskstack.env={one['env_id']}" in build and "--network" in build
     assert steps[2]["argv"][-2] == f"{one['code_dir']}/shop/static"
+
+
+def _archive(path, manifest):
+    data = json.dumps(manifest).encode()
+    with tarfile.open(path, "w") as archive:
+        layer = tarfile.TarInfo("blobs/sha256/" + "1" * 64)
+        archive.addfile(layer, io.BytesIO(b""))
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return str(path)
+
+
+def test_the_image_an_archive_holds(tmp_path):
+    digest = "ab" * 32
+    # docker save's archives, before Docker 25 and since (the OCI layout).
+    assert containers.archive_image_id(_archive(tmp_path / "old.tar", [{"Config": f"{digest}.json", "RepoTags": ["shop:1"]}])) == f"sha256:{digest}"
+    assert containers.archive_image_id(_archive(tmp_path / "oci.tar", [{"Config": f"blobs/sha256/{digest}"}])) == f"sha256:{digest}"
+    # Two images, no manifest, not an archive: it must be loaded to be known.
+    assert containers.archive_image_id(_archive(tmp_path / "two.tar", [{"Config": f"{digest}.json"}, {"Config": f"{digest}.json"}])) == ""
+    with tarfile.open(tmp_path / "none.tar", "w"):
+        pass
+    assert containers.archive_image_id(str(tmp_path / "none.tar")) == ""
+    (tmp_path / "text.tar").write_text("not an archive")
+    assert containers.archive_image_id(str(tmp_path / "text.tar")) == ""
