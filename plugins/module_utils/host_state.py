@@ -17,12 +17,14 @@ import pwd
 import re
 import stat
 import sys
+import time
 
+from ansible_collections.flaskstack.deploy.plugins.module_utils.containers import LABEL_APP, LABEL_RELEASE
 from ansible_collections.flaskstack.deploy.plugins.module_utils.releases import read_text, requirements_digest
 
 # Files larger than this are stat'ed but not digested or read.
 MAX_CONTENT = 4 * 1024 * 1024
-UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "MainPID")
+UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "MainPID", "ActiveEnterTimestamp")
 
 
 def _sha1(path):
@@ -111,8 +113,48 @@ def unit_states(units, run):
             "sub_state": props.get("SubState", ""),
             "unit_file_state": props.get("UnitFileState", ""),
             "main_pid": int(props.get("MainPID", "0") or 0),
+            # When it last became active ("" when it never did), as systemd writes it.
+            "active_since": props.get("ActiveEnterTimestamp", ""),
         }
     return states
+
+
+def container_states(apps, run):
+    """Per application of the container runtime, its containers (running or
+    not): name, state, status (the engine's words, "Up 5 minutes") and the
+    release it runs; none where the engine is not installed."""
+    out = {app: [] for app in dict.fromkeys(apps)}
+    if not out:
+        return out
+    fmt = "{{.Names}}\t{{.State}}\t{{.Status}}\t{{.Label \"%s\"}}\t{{.Label \"%s\"}}" % (LABEL_APP, LABEL_RELEASE)
+    try:
+        rc, text, _ = run(["docker", "ps", "--all", "--filter", f"label={LABEL_APP}", "--format", fmt])
+    except OSError:
+        return out
+    if rc != 0:
+        return out
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 5 and fields[3] in out:
+            out[fields[3]].append({"name": fields[0], "state": fields[1], "status": fields[2], "release": fields[4]})
+    return out
+
+
+def count_upgrades(text):
+    """What "apt-get --simulate dist-upgrade" would install: {"count", "security"}
+    (the packages, and those from a security archive)."""
+    installs = [line for line in text.splitlines() if line.startswith("Inst ")]
+    return {"count": len(installs), "security": sum(1 for line in installs if re.search(r"[-/]security\b|Debian-Security", line))}
+
+
+def pending_upgrades(run):
+    """The package upgrades apt knows of (as of the host's last apt-get update;
+    nothing is downloaded), or None when apt-get cannot say."""
+    try:
+        rc, text, _ = run(["apt-get", "--simulate", "--quiet", "-o", "Debug::NoLocking=true", "dist-upgrade"])
+    except OSError:
+        return None
+    return count_upgrades(text) if rc == 0 else None
 
 
 def package_versions(names, run):
@@ -196,7 +238,6 @@ def certificate_info(paths, run):
 def _openssl_time(text):
     """'Mar  9 12:00:00 2028 GMT' in seconds since the epoch."""
     import calendar
-    import time
 
     try:
         return calendar.timegm(time.strptime(text.strip(), "%b %d %H:%M:%S %Y %Z"))
@@ -221,6 +262,7 @@ def read_files(paths):
 def gather(params, run, cpus=None):
     """Everything params asks for, in the shape stack_info returns."""
     result = {
+        "time": time.time(),
         "cpus": cpus if cpus is not None else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
         "python_version": "%d.%d.%d" % sys.version_info[:3],
     }
@@ -245,6 +287,8 @@ def gather(params, run, cpus=None):
     result["certificates"] = certificate_info(params.get("certificates") or [], run)
     result["contents"] = read_files(params.get("read") or [])
     result["requirements"] = {path: requirements_digest(read_text, path) for path in dict.fromkeys(params.get("requirements") or [])}
+    result["containers"] = container_states(params.get("containers") or [], run)
+    result["upgrades"] = pending_upgrades(run) if params.get("upgrades") else None
     return result
 
 

@@ -77,6 +77,17 @@ options:
     type: list
     elements: path
     default: []
+  containers:
+    description: Applications of the container runtime whose containers to report (by the label C(flaskstack.app)).
+    type: list
+    elements: str
+    default: []
+  upgrades:
+    description:
+      - Report the package upgrades apt knows of (C(apt-get --simulate dist-upgrade), as of the host's last
+        C(apt-get update); nothing is downloaded or installed).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -100,6 +111,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+time:
+  description: The host's clock when it was read (seconds since the epoch).
+  type: float
+  returned: always
 cpus:
   description: The number of CPUs this process may run on.
   type: int
@@ -120,7 +135,9 @@ globs:
   type: dict
   returned: always
 units:
-  description: Per unit V(load_state), V(active_state), V(sub_state), V(unit_file_state) and V(main_pid).
+  description:
+    - Per unit V(load_state), V(active_state), V(sub_state), V(unit_file_state), V(main_pid) and V(active_since) (when
+      it last became active, as systemd writes it, or empty).
   type: dict
   returned: always
 packages:
@@ -147,6 +164,14 @@ requirements:
   description: Per file of O(requirements) V(digest), V(files), V(exists), V(missing) and V(local).
   type: dict
   returned: always
+containers:
+  description: Per application of O(containers) a list of its containers, each V(name), V(state), V(status) and V(release).
+  type: dict
+  returned: always
+upgrades:
+  description: With O(upgrades), V(count) (the packages an upgrade would install) and V(security) (those from a security archive); else null.
+  type: dict
+  returned: always
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -167,6 +192,8 @@ def main():
             "certificates": {"type": "list", "elements": "path", "default": []},
             "read": {"type": "list", "elements": "path", "default": []},
             "requirements": {"type": "list", "elements": "path", "default": []},
+            "containers": {"type": "list", "elements": "str", "default": []},
+            "upgrades": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )

@@ -182,9 +182,9 @@ def service_pids(host, unit):
     return [main] + [int(p) for p in children]
 
 
-def ansible_playbook(*args, playbook=None):
+def ansible_playbook(*args, playbook=None, env_update=None):
     """Run ansible-playbook against the scenario's instance with Molecule's inventory and settings."""
-    env = dict(os.environ)
+    env = dict(os.environ, **(env_update or {}))
     env.pop("ANSIBLE_LOG_PATH", None)
     ephemeral = env["MOLECULE_EPHEMERAL_DIRECTORY"]
     env.setdefault("ANSIBLE_CONFIG", os.path.join(ephemeral, "ansible.cfg"))

@@ -61,11 +61,13 @@ def test_users_groups_packages_and_files():
 
 def test_unit_states_from_systemctl_show():
     shown = (
-        "Id=flaskstack-demo.socket\nLoadState=loaded\nActiveState=active\nSubState=listening\nUnitFileState=enabled\nMainPID=0\n\n"
+        "Id=flaskstack-demo.socket\nLoadState=loaded\nActiveState=active\nSubState=listening\nUnitFileState=enabled\nMainPID=0\n"
+        "ActiveEnterTimestamp=Sun 2026-12-06 19:03:49 UTC\n\n"
         "Id=nginx.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nMainPID=0\n"
     )
     states = host_state.unit_states(["flaskstack-demo.socket", "nginx.service"], lambda argv: (0, shown, ""))
-    assert states["flaskstack-demo.socket"] == {"load_state": "loaded", "active_state": "active", "sub_state": "listening", "unit_file_state": "enabled", "main_pid": 0}
+    assert states["flaskstack-demo.socket"] == {"load_state": "loaded", "active_state": "active", "sub_state": "listening", "unit_file_state": "enabled", "main_pid": 0,
+                                                "active_since": "Sun 2026-12-06 19:03:49 UTC"}  # fmt: skip
     assert states["nginx.service"]["load_state"] == "not-found"
     # No systemd to ask: every unit counts as not found.
     assert host_state.unit_states(["x.service"], lambda argv: (1, "", "no systemd"))["x.service"]["load_state"] == "not-found"
@@ -122,3 +124,38 @@ def test_what_a_task_would_change():
     assert not host_state.fields_differ({"a": 1, "b": 2}, {"a": 1})
     assert host_state.fields_differ({"a": 1}, {"a": 2}) and host_state.fields_differ(None, {"a": 1})
     assert host_state.link_target(state, "/l") == "/a" and host_state.link_target(state, "/f") == ""
+
+
+def test_the_containers_of_each_application():
+    listed = "flaskstack-shop-1a\trunning\tUp 5 minutes\tshop\tabc\nflaskstack-shop-2b\texited\tExited (0) 1 minute ago\tshop\told\nother\trunning\tUp\tcart\tx\n"
+    seen = []
+
+    def docker(argv):
+        seen.append(argv)
+        return 0, listed, ""
+
+    states = host_state.container_states(["shop", "wiki"], docker)
+    assert states["shop"] == [
+        {"name": "flaskstack-shop-1a", "state": "running", "status": "Up 5 minutes", "release": "abc"},
+        {"name": "flaskstack-shop-2b", "state": "exited", "status": "Exited (0) 1 minute ago", "release": "old"},
+    ]
+    assert states["wiki"] == [] and "cart" not in states
+    assert seen[0][:4] == ["docker", "ps", "--all", "--filter"]
+    # No engine on the host: no containers.
+    assert host_state.container_states(["shop"], lambda argv: (_ for _ in ()).throw(FileNotFoundError("docker"))) == {"shop": []}
+    assert host_state.container_states([], docker) == {}
+
+
+def test_pending_upgrades_as_apt_get_simulates_them():
+    simulated = (
+        "Reading package lists...\nThe following packages will be upgraded:\n  libssl3 openssl tzdata\n"
+        "Inst libssl3 [3.0.15-1~deb12u1] (3.0.17-1~deb12u2 Debian-Security:12/stable-security [amd64])\n"
+        "Inst openssl [3.0.15-1~deb12u1] (3.0.17-1~deb12u2 Debian:12.12/stable [amd64])\n"
+        "Inst tzdata [2024a-0+deb12u1] (2025b-0+deb12u1 Debian:12.12/stable-updates [all])\n"
+        "Conf libssl3 (3.0.17-1~deb12u2 Debian-Security:12/stable-security [amd64])\n"
+    )
+    assert host_state.count_upgrades(simulated) == {"count": 3, "security": 1}
+    assert host_state.pending_upgrades(lambda argv: (0, simulated, "")) == {"count": 3, "security": 1}
+    assert host_state.pending_upgrades(lambda argv: (100, "", "E: no lists")) is None
+    # On this machine: apt-get answers without changing anything.
+    assert host_state.gather({"upgrades": True}, run)["upgrades"]["count"] >= 0
