@@ -6,6 +6,7 @@ certificates must be made (again)."""
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 TLS_DIR = "/etc/flaskstack/tls"
@@ -37,6 +38,20 @@ def https_port(app):
     has no HTTPS ("tls: false")."""
     given = app.get("tls", {})
     return given.get("port", 443) if isinstance(given, dict) else None
+
+
+def alt_names(server_names):
+    """The subjectAltName entries of a certificate for these server names:
+    IP:ADDRESS for an address, DNS:NAME for a name."""
+    out = []
+    for name in server_names:
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            out.append(f"DNS:{name}")
+        else:
+            out.append(f"IP:{name}")
+    return out
 
 
 def https(app, server_names):
@@ -71,6 +86,8 @@ def https(app, server_names):
         "tls_dir": tls_dir,
         "tls_cert_path": f"{tls_dir}/fullchain.pem",
         "tls_key_path": f"{tls_dir}/privkey.pem",
+        # The names a self-signed certificate of the application carries.
+        "tls_alt_names": alt_names(server_names),
         "acme_webroot": ACME_WEBROOT,
         "tls_certificate_file": (given or {}).get("certificate_file"),
         "tls_private_key_file": (given or {}).get("private_key_file"),

@@ -27,3 +27,7 @@ def test_missing_renamed_expiring_or_keyless_certificates_are_made():
 def test_certbots_certificate_is_left_alone():
     one, host = state(link=True, days=1)
     assert tls.self_signed_due([one], host, now=NOW) == []
+
+
+def test_the_names_of_a_self_signed_certificate():
+    assert tls.alt_names(["shop.test", "127.0.0.1", "::1", "www.shop.test"]) == ["DNS:shop.test", "IP:127.0.0.1", "IP:::1", "DNS:www.shop.test"]
