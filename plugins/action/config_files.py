@@ -10,7 +10,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-FILE_KEYS = {"dest", "template", "content", "vars", "owner", "group", "mode", "secret"}
+FILE_KEYS = {"dest", "template", "content", "vars", "owner", "group", "mode", "secret", "keep_content"}
 
 
 class ActionModule(ActionBase):
@@ -37,7 +37,7 @@ class ActionModule(ActionBase):
             if ("template" in entry) == ("content" in entry):
                 raise AnsibleActionFail(f"config_files: {entry['dest']}: give either template or content")
             content = self._render(entry, task_vars) if "template" in entry else to_text(entry["content"])
-            one = {k: entry[k] for k in ("owner", "group", "mode") if entry.get(k) is not None}
+            one = {k: entry[k] for k in ("owner", "group", "mode", "keep_content") if entry.get(k) is not None}
             one["dest"] = entry["dest"]
             # Only a secret file's text is kept from the logs (the module's
             # secret_contents, no_log): its path, owner and mode are not secret,

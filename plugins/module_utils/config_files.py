@@ -86,6 +86,9 @@ def plan(directories=(), files=(), links=(), absent=(), check_mode=False):
         content = entry["content"].encode("utf-8") if isinstance(entry["content"], str) else bytes(entry["content"])
         st = _lstat(entry["dest"])
         before = _read(entry["dest"]) if st is not None and stat.S_ISREG(st.st_mode) else None
+        if entry.get("keep_content") and before is not None:
+            # Written once (a token made for the host): its content stays, its owner and mode are set.
+            content = before
         if before != content or st is None or not stat.S_ISREG(st.st_mode) or not _owned(st, uid, gid, mode):
             changes.append({
                 "kind": "file", "path": entry["dest"], "uid": uid, "gid": gid, "mode": mode, "content": content,

@@ -73,6 +73,12 @@ options:
         description: Never log its content nor show it in a diff.
         type: bool
         default: false
+      keep_content:
+        description:
+          - Write O(files[].content) only when the file is missing; an existing file keeps its content (its owner and
+            mode are set). For a value made once for the host, such as a random token.
+        type: bool
+        default: false
   links:
     description: Symbolic links to make.
     type: list
@@ -149,7 +155,8 @@ _OWNERSHIP = {"owner": {"type": "str"}, "group": {"type": "str"}, "mode": {"type
 
 def main():
     # A secret file's text is the item of secret_contents its "secret" names (kept from the logs).
-    file_options = dict(_OWNERSHIP, dest={"type": "path", "required": True}, content={"type": "str"}, secret={"type": "int"})
+    file_options = dict(_OWNERSHIP, dest={"type": "path", "required": True}, content={"type": "str"}, secret={"type": "int"},
+                        keep_content={"type": "bool", "default": False})
     module = AnsibleModule(
         argument_spec={
             "directories": {"type": "list", "elements": "dict", "default": [], "options": dict(_OWNERSHIP, path={"type": "path", "required": True})},

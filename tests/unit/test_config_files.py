@@ -82,3 +82,14 @@ def test_check_mode_counts_paths_of_a_user_not_made_yet_as_changes(tmp_path):
     changes, _ = cf.change(directories=[{"path": str(tmp_path / "d"), "owner": "flaskstack-no-such-user"}], files=[entry], check_mode=True)
     assert [c["path"] for c in changes] == [str(tmp_path / "d"), str(tmp_path / "app.env")]
     assert not (tmp_path / "app.env").exists()
+
+
+def test_keep_content_writes_a_missing_file_once_and_then_only_its_mode(tmp_path):
+    token = str(tmp_path / "metrics.token")
+    assert [c["path"] for c in cf.change(files=[{"dest": token, "content": "first\n", "mode": "0640", "keep_content": True}])[0]] == [token]
+    # Another run brings other content (a token made again on the controller): the host's stays.
+    again = [{"dest": token, "content": "second\n", "mode": "0640", "keep_content": True}]
+    assert cf.change(files=again)[0] == []
+    os.chmod(token, 0o644)
+    assert [c["path"] for c in cf.change(files=again)[0]] == [token]
+    assert (tmp_path / "metrics.token").read_text() == "first\n" and mode(token) == 0o640
