@@ -296,6 +296,9 @@ def _mounts(app, config_files=()):
         out += ["--mount", f"type=bind,source={path},target={path}"]
     for path in config_files:
         out += ["--mount", f"type=bind,source={path},target={path},readonly"]
+    if app.get("metrics_token_file"):
+        # The token the host's metrics exporter shows to ask the application for its metrics.
+        out += ["--mount", f"type=bind,source={app['metrics_token_file']},target={app['metrics_token_file']},readonly"]
     return out
 
 

@@ -15,6 +15,9 @@ BASE_DIR = "/srv/flaskstack"
 CONFIG_DIR = "/etc/flaskstack"
 RUN_DIR = "/run/flaskstack"
 WSGI_MODULE = "flaskstack_wsgi"
+# Where the WSGI entry point answers the application's metrics to the host's
+# exporter (with the application's token; anyone else reaches the application).
+METRICS_PATH = "/_flaskstack/metrics"
 
 
 class LayoutError(ValueError):
@@ -96,6 +99,12 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "test_command": app.get("test_command"),
         "health_url": f"{health_base}{prefix.rstrip('/')}{health_path}",
         "health_host": server_names[0].replace("*.", "health.", 1),
+        # The request metrics: asked for through the web server as the health path is,
+        # counted by every worker in a directory of the app server's private /tmp.
+        "metrics_path": METRICS_PATH,
+        "metrics_url": f"{health_base}{prefix.rstrip('/')}{METRICS_PATH}",
+        "metrics_token_file": f"{own['config_dir']}/metrics.token",
+        "metrics_dir": f"/tmp/flaskstack-metrics-{name}",
         "base_dir": base_dir,
         "current_link": current,
         "previous_link": f"{base_dir}/previous",

@@ -98,12 +98,19 @@ def read_text(path):
         return None
 
 
+# The key of server_packages that holds the packages of the request metrics
+# (the Prometheus client), installed into every environment the collection builds.
+METRICS_PACKAGES = "flaskstack_metrics"
+
+
 def env_packages(app, server_packages=None):
     """The packages installed into an application's environment besides its
     requirements file: its own, its app server's (server_packages, by the
     layout's packages_key: the app server's name, NAME_container in a
-    container), Werkzeug for ProxyFix."""
-    packages = list(app["packages"]) + list((server_packages or {}).get(app.get("packages_key", app["app_server"]), []))
+    container), the metrics' (server_packages[METRICS_PACKAGES]), Werkzeug for ProxyFix."""
+    server_packages = server_packages or {}
+    packages = list(app["packages"]) + list(server_packages.get(app.get("packages_key", app["app_server"]), []))
+    packages += list(server_packages.get(METRICS_PACKAGES, []))
     if app["trusted_proxies"] > 0:
         packages.append("werkzeug")
     return packages

@@ -133,6 +133,7 @@ def test_the_container_runs_locked_down_on_its_socket():
                      "type=bind,source=/srv/flaskstack/demo/shared/instance,target=/srv/flaskstack/demo/shared/instance",
                      "type=bind,source=/var/lib/demo,target=/var/lib/demo",
                      "type=bind,source=/etc/flaskstack/demo/g.py,target=/etc/flaskstack/demo/g.py,readonly",
+                     "type=bind,source=/etc/flaskstack/demo/metrics.token,target=/etc/flaskstack/demo/metrics.token,readonly",
                      "type=bind,source=/srv/flaskstack/demo/sockets/flaskstack-demo-x,target=/run/flaskstack"):  # fmt: skip
         assert expected in joined
     assert "--publish" not in argv and "-p" not in argv and "--privileged" not in argv

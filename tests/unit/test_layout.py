@@ -185,6 +185,10 @@ def test_paths_go_through_the_current_release():
     assert lay["releases_dir"] == "/srv/flaskstack/demo/releases"
     assert lay["health_url"] == "https://127.0.0.1:443/shop/health"
     assert lay["health_host"] == "health.example.org"
+    # The metrics are asked for as the health path is, with a token the application and root can read.
+    assert lay["metrics_url"] == "https://127.0.0.1:443/shop/_flaskstack/metrics"
+    assert lay["metrics_token_file"] == "/etc/flaskstack/demo/metrics.token"
+    assert lay["metrics_dir"] == "/tmp/flaskstack-metrics-demo"
 
 
 @pytest.mark.parametrize(

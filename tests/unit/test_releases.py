@@ -95,6 +95,13 @@ def test_release_follows_its_code_and_environment():
         releases.release(one, "", environment)
 
 
+def test_the_metrics_packages_go_into_every_environment_and_its_digest():
+    one = lay()
+    metered = dict(SERVER, **{releases.METRICS_PACKAGES: ["prometheus-client==0.21.1"]})
+    assert releases.env_packages(one, metered) == ["gunicorn==23.0.0", "prometheus-client==0.21.1", "werkzeug"]
+    assert releases.env_id(one, reqs("flask\n"), "3.11.2", metered) != releases.env_id(one, reqs("flask\n"), "3.11.2", SERVER)
+
+
 def test_env_build_item_makes_a_virtualenv_installs_and_checks():
     one = releases.release(lay(), "a" * 64, env(), SERVER)
     item = releases.env_build_item(one)

@@ -45,22 +45,29 @@ class _NamedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = _TLS.wrap_socket(sock, server_hostname=self._server_name)
 
 
-def ask(url, host, timeout):
-    """One GET: (status, release, error)."""
+def fetch(url, host, timeout, headers=None):
+    """One GET of URL with a Host header (and HEADERS): (status, response
+    headers, body, error); the response's parts are None after an error."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "https":
         conn = _NamedHTTPSConnection(parts.hostname, parts.port or 443, host.split(":")[0], timeout)
     else:
         conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
     try:
-        conn.request("GET", parts.path or "/", headers={"Host": host, "Connection": "close"})
+        conn.request("GET", parts.path or "/", headers={**(headers or {}), "Host": host, "Connection": "close"})
         response = conn.getresponse()
-        response.read()
-        return response.status, response.getheader("X-Flaskstack-Release"), None
+        body = response.read()
+        return response.status, response.headers, body, None
     except OSError as exc:
-        return None, None, f"{type(exc).__name__}: {exc}"
+        return None, None, None, f"{type(exc).__name__}: {exc}"
     finally:
         conn.close()
+
+
+def ask(url, host, timeout):
+    """One GET: (status, release, error)."""
+    status, headers, _, error = fetch(url, host, timeout)
+    return status, headers.get("X-Flaskstack-Release") if headers is not None else None, error
 
 
 def gate(url, host, release, timeout=60.0, settle=3.0, pause=0.2, fail_after=0, clock=time.monotonic, sleep=time.sleep):
