@@ -148,6 +148,9 @@ def instrument(application, name, path, token_file, labels=None):
     in_progress = Gauge(
         "flaskstack_http_requests_in_progress", "Requests the application is answering now.", ["app"], multiprocess_mode="livesum", registry=None
     )
+    # The series of this application that every request touches, looked up once.
+    in_flight = in_progress.labels(name)
+    timed = duration.labels(name)
     info = dict(labels or {})
 
     class _Process:
@@ -184,15 +187,15 @@ def instrument(application, name, path, token_file, labels=None):
         started = time.perf_counter()
         status = {}
         done = []
-        in_progress.labels(name).inc()
+        in_flight.inc()
 
         def finish(default="500"):
             if done:
                 return
             done.append(True)
-            in_progress.labels(name).dec()
+            in_flight.dec()
             requests.labels(name, method, status.get("code", default)).inc()
-            duration.labels(name).observe(time.perf_counter() - started)
+            timed.observe(time.perf_counter() - started)
 
         def start(line, headers, exc_info=None):
             status["code"] = str(line)[:3]
