@@ -350,7 +350,9 @@ def absent(module, app, report):
     # The copy of its image archive (the image it loaded stays in the engine's store).
     if os.path.exists(containers.archive_copy(app["name"])):
         os.unlink(containers.archive_copy(app["name"]))
-    if os.path.lexists(app["socket_path"]):
+    # The web server's path to the container's socket is a link; a socket file
+    # there is another app server's (the application moved to it), and stays.
+    if os.path.islink(app["socket_path"]):
         os.unlink(app["socket_path"])
 
 

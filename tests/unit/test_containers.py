@@ -335,3 +335,35 @@ def test_the_image_an_archive_holds(tmp_path):
     assert containers.archive_image_id(str(tmp_path / "none.tar")) == ""
     (tmp_path / "text.tar").write_text("not an archive")
     assert containers.archive_image_id(str(tmp_path / "text.tar")) == ""
+
+
+def test_leaving_the_container_runtime_keeps_the_socket_of_the_app_server_that_took_over(tmp_path, monkeypatch):
+    """An application that left its container for an app server under systemd:
+    the container role's "absent" removes its link to the container's socket,
+    never the socket file of the app server now serving it at the same path."""
+    import socket as sockets
+
+    from ansible_collections.flaskstack.deploy.plugins.modules import container_app
+
+    monkeypatch.setattr(container_app, "docker", lambda *args, check=True: (0, "", ""))
+    monkeypatch.setattr(container_app, "app_containers", lambda name: [])
+    monkeypatch.setattr(container_app.containers, "archive_copy", lambda name: str(tmp_path / "no-archive.tar"))
+
+    class Module:
+        check_mode = False
+        params = {"settings": {}}
+
+    served = tmp_path / "demo.sock"
+    listener = sockets.socket(sockets.AF_UNIX)
+    listener.bind(str(served))
+    app = {"name": "demo", "base_dir": str(tmp_path / "base"), "sockets_dir": str(tmp_path / "sockets"), "socket_path": str(served)}
+    container_app.absent(Module(), app, {"removed": []})
+    assert served.exists(), "the serving app server's socket was removed"
+    listener.close()
+
+    # A container's: the web server's path is a link into the sockets directory; it goes.
+    (tmp_path / "sockets" / "flaskstack-demo-1").mkdir(parents=True)
+    linked = tmp_path / "cart.sock"
+    linked.symlink_to(tmp_path / "sockets" / "flaskstack-demo-1" / "socket")
+    container_app.absent(Module(), dict(app, socket_path=str(linked)), {"removed": []})
+    assert not linked.is_symlink() and not (tmp_path / "sockets").exists()
