@@ -350,5 +350,6 @@ class Load:
 
     def summary(self):
         return "; ".join(
-            f"{name}: {r['sent']} requests, {r['failed']} failed, in {r['seconds']} s; errors: {r['errors'][:5]}" for name, r in self.results.items()
+            f"{name}: {r['sent']} requests, {r['failed']} failed, in {r['seconds']} s, slowest answer {r.get('slowest', 0)} s; errors: {r['errors'][:5]}"
+            for name, r in self.results.items()
         )

@@ -36,6 +36,7 @@ def _figure(step, seconds, load=None, **extra):
         figures[step].update(sent=load.sent(), failed=load.failed())
         figures[step].update(health_sent=sum(len(r["health"]) for r in load.results.values()), health_failed=load.failed("failed_health"))
         figures[step]["per_app"] = {name: [r["sent"], r["failed"]] for name, r in load.results.items()}
+        figures[step]["slowest_answer"] = max(r.get("slowest", 0) for r in load.results.values())
     figures[step].update(extra)
     path.write_text(json.dumps(figures, indent=1))
 
