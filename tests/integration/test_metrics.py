@@ -1,8 +1,9 @@
-"""The request metrics on the converged host: every application's requests,
-counted under the same names whatever its app server and runtime, answered
-merged by the host's exporter, on loopback or to the sources listed only; the
-metrics' path through the web server gives nothing to a client without the
-application's token."""
+"""The metrics on the converged host: every application's requests, counted
+under the same names whatever its app server and runtime, answered merged by
+the host's exporter; the host's and its web server's from Debian's exporters;
+every exporter on loopback or to the sources listed only; the metrics' path
+through the web server gives nothing to a client without the application's
+token, and no application answers for the web server's status page."""
 
 import json
 import re
@@ -14,13 +15,17 @@ import pytest
 from stacklib import REPO, app_endpoint, curl_command, fetch_app, live_container, service_pids
 
 EXPORTER = "http://127.0.0.1:9186/metrics"
+# Debian's exporters (the exporters role's and the web server roles' default ports).
+NODE_EXPORTER = 9100
+WEB_EXPORTERS = {"nginx": 9113, "apache": 9117}
+STATUS_PAGES = {"nginx": "http://127.0.0.1:8090/stub_status", "apache": "http://127.0.0.1:8091/server-status?auto"}
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
-def scrape(host):
-    """The exporter's samples: {(name, frozenset of label pairs): value}."""
-    text = host.check_output(f"curl -sS --fail --max-time 20 {EXPORTER}")
+def scrape(host, url=EXPORTER):
+    """An exporter's samples: {(name, frozenset of label pairs): value}."""
+    text = host.check_output(f"curl -sS --fail --max-time 20 {url}")
     samples = {}
     for line in text.splitlines():
         match = SAMPLE.match(line)
@@ -118,17 +123,54 @@ def test_every_metric_the_dashboard_queries_is_scraped(host, apps):
         assert {dict(labels).get("app") for metric, labels in scraped if metric == name} >= {app["name"] for app in apps}, name
 
 
-def test_the_exporter_listens_where_it_is_told_and_refuses_other_sources(host, hostvars):
-    listen = hostvars.get("app_metrics_listen", "127.0.0.1")
-    listening = [line.split()[3] for line in host.check_output("ss -Htln").splitlines() if line.split()[3].endswith(":9186")]
-    assert listening == [f"{listen}:9186"], listening
+def test_the_host_and_its_web_server_are_measured(host, apps, pairing):
+    node = scrape(host, f"http://127.0.0.1:{NODE_EXPORTER}/metrics")
+    names = {name for name, _ in node}
+    # The full-disk alert's and the dashboard's host series.
+    assert {"node_filesystem_avail_bytes", "node_filesystem_size_bytes", "node_cpu_seconds_total", "node_load1"} <= names, sorted(names)[:50]
+    web = pairing[1]
+    url = f"http://127.0.0.1:{WEB_EXPORTERS[web]}/metrics"
+    counter = {"nginx": "nginx_http_requests_total", "apache": "apache_accesses_total"}[web]
+    before = scrape(host, url)
+    assert value(before, f"{web}_up") == 1, f"the {web} exporter does not reach the status page"
+    send(host, apps[0], "/", 10)
+    after = scrape(host, url)
+    # The exporter's own reads of the status page count too.
+    assert value(after, counter) - value(before, counter) >= 10, (value(before, counter), value(after, counter))
+
+
+def test_no_application_answers_for_the_web_server_s_status_page(host, apps, pairing):
+    web = pairing[1]
+    page = host.check_output(f"curl -sS --fail --max-time 10 {shlex.quote(STATUS_PAGES[web])}")
+    mark = {"nginx": "Active connections", "apache": "Total Accesses"}[web]
+    assert mark in page, page[:300]
+    for app in apps:
+        for path in ("/stub_status", "/server-status", "/server-status?auto"):
+            response = fetch_app(host, app, app["url_prefix"].rstrip("/") + path)
+            assert mark not in response.body and "Scoreboard" not in response.body, (app["name"], path, response.status)
+    # Only on loopback.
+    listening = [line.split()[3] for line in host.check_output("ss -Htln").splitlines()]
+    port = STATUS_PAGES[web].split(":")[2].split("/")[0]
+    assert [a for a in listening if a.endswith(f":{port}")] == [f"127.0.0.1:{port}"], listening
+
+
+def test_every_exporter_listens_where_it_is_told_and_refuses_other_sources(host, hostvars, pairing):
+    listen = hostvars.get("flaskstack_metrics_listen", "127.0.0.1")
+    listening = [line.split()[3] for line in host.check_output("ss -Htln").splitlines()]
+    ports = {"flaskstack-metrics": 9186, "node": NODE_EXPORTER, pairing[1]: WEB_EXPORTERS[pairing[1]]}
+    # Go's programs (Debian's exporters) listen on both IP versions for 0.0.0.0 ("*" to ss).
+    wildcard = {f"{listen}:{{}}", "*:{}"} if listen == "0.0.0.0" else {f"{listen}:{{}}"}
+    for name, port in ports.items():
+        found = [a for a in listening if a.endswith(f":{port}")]
+        assert len(found) == 1 and found[0] in {w.format(port) for w in wildcard}, (name, listening)
     if listen != "127.0.0.1":
         # The host itself scrapes its own address; this machine, not on the list, is refused.
         # Its address on the lab network (the one its default route leaves from).
         address = host.check_output("ip -4 -o route get 192.0.2.1").split(" src ")[1].split()[0]
-        assert "flaskstack_app_up" in host.check_output(f"curl -sS --max-time 10 http://{address}:9186/metrics")
-        with pytest.raises(ConnectionRefusedError):
-            socket.create_connection((address, 9186), timeout=10).close()
+        for name, port in ports.items():
+            assert "# TYPE" in host.check_output(f"curl -sS --max-time 10 http://{address}:{port}/metrics"), name
+            with pytest.raises(ConnectionRefusedError):
+                socket.create_connection((address, port), timeout=10).close()
     token_files = host.check_output("stat -c '%U:%G %a %n' /etc/flaskstack/*/metrics.token").splitlines()
     for line in token_files:
         owner, mode, path = line.split()

@@ -1,9 +1,10 @@
 """Unit tests for the request metrics of the WSGI entry point (roles/app/files/flaskstack_metrics.py),
-the host's exporter (roles/app/files/metrics_exporter.py) and its settings (module_utils/metrics.py)."""
+the host's exporter (roles/app/files/metrics_exporter.py), its settings and Debian's exporters' (module_utils/metrics.py)."""
 
 import importlib.util
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -261,3 +262,38 @@ def test_guard_rules_pass_nft_s_own_check(tmp_path):
     rules.write_text(metrics.guard_rules(metrics.exporter_settings([], 9186, "::", ["192.0.2.10", "2001:db8::1"])))
     result = subprocess.run(["nft", "--check", "--file", str(rules)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_debian_exporters_listen_where_they_are_told_with_the_flags_of_their_version():
+    node = metrics.debian_exporter("node", 9100)
+    assert node["package"] == "prometheus-node-exporter" and node["unit"] == "prometheus-node-exporter.service"
+    assert node["command"] == ["/usr/bin/prometheus-node-exporter", "--web.listen-address=127.0.0.1:9100"]
+    assert not node["guarded"] and node["guard_table"] == "flaskstack_node_exporter"
+    nginx = metrics.debian_exporter("nginx", 9113, "::", ["2001:db8::2"], version="0.11.0-1+b4", scrape_uri="http://127.0.0.1:8090/stub_status")
+    assert nginx["command"][1:] == ["--web.listen-address=[::]:9113", "--nginx.scrape-uri=http://127.0.0.1:8090/stub_status"]
+    assert nginx["guarded"] and nginx["allow"] == ["2001:db8::2/128"]
+    uri = "http://127.0.0.1:8091/server-status?auto"
+    # Debian 12's Apache exporter (0.12) names its address --telemetry.address; Debian 13's (1.0) --web.listen-address.
+    assert metrics.debian_exporter("apache", 9117, version="0.12.0-1+b4", scrape_uri=uri)["command"][1:] == [
+        "--telemetry.address=127.0.0.1:9117", f"--scrape_uri={uri}"]  # fmt: skip
+    for version in ("1.0.9-1+b7", "1:1.0.9-1", None):
+        assert metrics.debian_exporter("apache", 9117, version=version, scrape_uri=uri)["command"][1] == "--web.listen-address=127.0.0.1:9117"
+    # Each exporter has a firewall table of its own, which guard_rules writes.
+    rules = metrics.guard_rules(metrics.debian_exporter("apache", 9117, "0.0.0.0", ["192.0.2.10"], scrape_uri=uri))
+    assert rules.splitlines()[0] == "table inet flaskstack_apache_exporter" and "tcp dport 9117 reject with tcp reset" in rules
+
+
+@pytest.mark.parametrize(
+    ("name", "port", "listen", "allow", "scrape_uri", "variable"),
+    [
+        ("postgres", 9187, "127.0.0.1", [], None, "no exporter named 'postgres'"),
+        ("node", 0, "127.0.0.1", [], None, "exporters_node_port"),
+        ("nginx", "x", "127.0.0.1", [], "http://127.0.0.1:8090/stub_status", "exporters_nginx_port"),
+        ("node", 9100, "0.0.0.0", [], None, "exporters_listen: 0.0.0.0 is not a loopback address, and exporters_allow"),
+        ("node", 9100, "10.0.0.5", ["monitoring"], None, "exporters_allow"),
+        ("nginx", 9113, "127.0.0.1", [], None, "status page"),
+    ],
+)
+def test_bad_debian_exporter_settings_say_what_is_wrong(name, port, listen, allow, scrape_uri, variable):
+    with pytest.raises(metrics.MetricsError, match=re.escape(variable)):
+        metrics.debian_exporter(name, port, listen, allow, scrape_uri=scrape_uri)
