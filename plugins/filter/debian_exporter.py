@@ -11,8 +11,8 @@ version_added: 0.3.0
 short_description: The settings of one of Debian's Prometheus exporters
 description:
 - For Debian's node, Nginx and Apache exporters (C(prometheus-node-exporter), C(prometheus-nginx-exporter),
-  C(prometheus-apache-exporter)): the package, its unit, the command the unit runs (listening on O(listen) and O(port),
-  with the flags of the installed O(version): Debian 12's Apache exporter names its address differently), and the
+  C(prometheus-apache-exporter)) - the package, its unit, the command the unit runs (listening on O(listen) and O(port),
+  with the flags of the installed O(version), since Debian 12's Apache exporter names its address differently), and the
   nftables table that keeps a listening address that is not loopback to the sources of O(allow).
 - Fails with a message naming the variable for an unknown exporter, a port out of range, a listening address that is not
   an IP address, an entry of O(allow) that is not an address or network, and an address that is not loopback without O(allow).

@@ -10,9 +10,9 @@ author: flaskstack.deploy contributors
 version_added: 0.3.0
 short_description: The alert rules' thresholds, checked
 description:
-- The thresholds of the monitoring role's alert rules, by name without the prefix C(monitoring_alert_): those ending in
-  C(_for) must be Prometheus durations (C(30s), C(5m), C(1h)), the others numbers of 0 or more, those ending in C(_ratio)
-  at most 1.
+- The thresholds of the monitoring role's alert rules, by name without the prefix C(monitoring_alert_). Those ending in
+  C(_for) must be Prometheus durations (C(30s), C(5m), C(1h)), the others numbers of 0 or more, those ending in
+  C(_ratio) at most 1.
 - Fails with a message naming the variable otherwise.
 options:
   _input:
