@@ -51,8 +51,6 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import monitoring
 
-# What the filter reads of each host (its variable, and the key of monitoring.scrape_jobs).
-_PORTS = {"flaskstack": "app_metrics_port", "node": "exporters_node_port", "nginx": "nginx_exporter_port", "apache": "apache_exporter_port"}
 
 
 def _get(variables, key, default=None):
@@ -76,7 +74,7 @@ def monitoring_jobs(names, hostvars, blackbox="127.0.0.1:9115"):
                 "app_server": _get(variables, "flaskstack_app_server"),
                 "runtime": _get(variables, "flaskstack_app_runtime"),
                 "apps": _get(variables, "flaskstack_apps", []),
-                "ports": {kind: _get(variables, variable) for kind, variable in _PORTS.items()},
+                "ports": {kind: _get(variables, variable) for kind, variable in monitoring.PORT_VARIABLES.items()},
             }
         )
     try:

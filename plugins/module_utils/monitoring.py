@@ -14,6 +14,7 @@ monitoring host must be one of the sources the application hosts allow
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import layout, metrics, pairings
@@ -42,9 +43,12 @@ def duration(value, variable):
 def _address(host):
     """Where the monitoring host reaches an application host: the address its
     exporters listen on when that is one address, else its inventory address."""
-    listen = host.get("metrics_listen") or metrics.LISTEN
-    if listen not in ("0.0.0.0", "::") and not listen.startswith("127.") and listen != "::1":
-        return listen
+    try:
+        listen = ipaddress.ip_address(str(host.get("metrics_listen") or metrics.LISTEN))
+    except ValueError:
+        raise MonitoringError(f"{host['name']}: flaskstack_metrics_listen is not an IP address: {host.get('metrics_listen')!r}.") from None
+    if not listen.is_loopback and not listen.is_unspecified:
+        return str(listen)
     return host.get("address") or host["name"]
 
 

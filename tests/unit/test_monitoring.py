@@ -64,6 +64,9 @@ def test_a_host_whose_applications_its_play_would_refuse_is_named():
         monitoring.scrape_jobs([{"name": "web3", "apps": [{"name": "x"}]}])
     with pytest.raises(monitoring.MonitoringError, match="app_metrics_port"):
         monitoring.scrape_jobs([{"name": "web3", "apps": [], "ports": {"flaskstack": 0}}])
+    # An address its own play would refuse too.
+    with pytest.raises(monitoring.MonitoringError, match="^web3: flaskstack_metrics_listen"):
+        monitoring.scrape_jobs([{"name": "web3", "apps": [], "metrics_listen": "web3.example.org"}])
 
 
 def test_thresholds_are_checked_and_name_their_variable():

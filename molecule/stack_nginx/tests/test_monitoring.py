@@ -6,8 +6,10 @@ alerted through Alertmanager's webhook and resolved once it is back."""
 
 import collections
 import json
+import math
 import os
 import pathlib
+import re
 import shlex
 import subprocess
 import sys
@@ -88,10 +90,14 @@ def test_the_alert_rules_pass_promtool_and_their_unit_tests(monitor, monitor_var
     assert "SUCCESS" in result.stdout
 
 
+def _seconds(duration):
+    """Seconds of a Prometheus duration such as 500ms, 30s, 2m or 1h30m."""
+    return sum(int(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in re.findall(r"(\d+)(ms|s|m|h)", duration))
+
+
 def _minutes(duration):
-    """Whole minutes of a duration such as 30s, 2m or 1h (rounded up)."""
-    seconds = sum(int(n) * {"s": 1, "m": 60, "h": 3600}[u] for n, u in __import__("re").findall(r"(\d+)([smh])", duration))
-    return -(-seconds // 60)
+    """Whole minutes of a duration (rounded up)."""
+    return math.ceil(_seconds(duration) / 60)
 
 
 def rule_tests(hostvars):
@@ -225,12 +231,6 @@ def test_prometheus_counts_what_a_load_sent(host, monitor, monitor_vars, apps):
     print("load vs Prometheus:", json.dumps(figures))
     (REPO / ".cache").mkdir(exist_ok=True)
     (REPO / ".cache" / f"monitoring-counts-{os.environ.get('MOLECULE_DISTRO', 'bookworm')}.json").write_text(json.dumps(figures, indent=1))
-
-
-def _seconds(duration):
-    import re
-
-    return sum(int(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in re.findall(r"(\d+)(ms|s|m|h)", duration))
 
 
 def _alerts(monitor):
