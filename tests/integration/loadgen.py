@@ -66,9 +66,9 @@ def main():
     parser.add_argument("--slow-seconds", type=float, default=4.0)
     parser.add_argument("--health-path", default="", help="also request this path, in a loop (one client)")
     parser.add_argument("--clients", type=int, default=4)
-    # Each page client waits this long between requests: about 40 page and 10
-    # health requests a second in all, which samples any gap in service of more
-    # than a few tens of milliseconds, and leaves the CPU to the deploy measured.
+    # Each client (page or health) waits this long between requests: the rate
+    # of the load, which tests/integration/stacklib.py's Load sets for all the
+    # applications together.
     parser.add_argument("--pause", type=float, default=0.1)
     parser.add_argument("--timeout", type=float, default=75, help="seconds a page or health request may wait for its answer")
     parser.add_argument("--duration", type=float, default=300)

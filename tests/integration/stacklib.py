@@ -256,9 +256,13 @@ class Load:
         self.warmup = warmup
         self.slow_seconds = slow_seconds
         self.finish_slow = finish_slow
-        # About 40 page requests a second in all, whatever the number of
-        # applications: the CPU stays with the deploy measured.
+        # At most 20 page requests a second in all, whatever the number of
+        # applications, and a health client per application at the same pace:
+        # each application is still asked several times a second, and the CPU
+        # stays with the deploy measured (over HTTPS a request costs the lab
+        # host about 10 ms of CPU).
         self.clients = max(1, 4 // len(self.apps))
+        self.pause = round(self.clients * len(self.apps) / 20, 3)
         self.results = {}
 
     def _files(self, app):
@@ -272,6 +276,7 @@ class Load:
             *(["--tls"] if scheme == "https" else []),
             *(["--finish-slow"] if self.finish_slow else []),
             "--clients", str(self.clients),
+            "--pause", str(self.pause),
             "--port", str(port),
             "--host", app["server_names"][0],
             "--path", app["url_prefix"],
