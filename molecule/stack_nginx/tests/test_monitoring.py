@@ -200,7 +200,9 @@ def annotations(error_ratio, p95, expires_in, free):
 
 def test_prometheus_counts_what_a_load_sent(host, monitor, monitor_vars, apps):
     """Within 2 % per status code: Prometheus's count of an application's
-    requests over a bounded load, against what the load generator saw answered."""
+    requests over a bounded load, against what the load generator saw answered
+    and the health probes of the monitoring host's blackbox exporter (one per
+    scrape interval, each answered 200; Prometheus counts them too)."""
     interval = _seconds(monitor_vars.get("monitoring_scrape_interval", "15s"))
     name = host.backend.get_hostname()
     figures = {}
@@ -218,15 +220,19 @@ def test_prometheus_counts_what_a_load_sent(host, monitor, monitor_vars, apps):
         time.sleep(2 * interval + 1)
         before = {labels["status"]: value for labels, value in prometheus(monitor, query, at=started)}
         after = {labels["status"]: value for labels, value in prometheus(monitor, query, at=ended + 2 * interval)}
+        window = math.ceil(ended + 2 * interval - started)
+        probed = f'count_over_time(probe_success{{job="flaskstack_health",host="{name}",app="{app["name"]}"}}[{window}s])'
+        probes = int(sum(value for _, value in prometheus(monitor, probed, at=ended + 2 * interval)))
         seen = load.results[app["name"]]
         sent = collections.Counter(str(r[1]) for r in seen["fast"] + seen["health"]) + collections.Counter(str(r[2]) for r in seen["slow"])
         assert set(not_found) == {"404"}, not_found
         sent += collections.Counter(not_found)
         counted = {status: after.get(status, 0) - before.get(status, 0) for status in set(after) | set(before)}
         counted = {status: n for status, n in counted.items() if n}
-        figures[app["name"]] = {"sent": dict(sent), "prometheus": counted}
+        figures[app["name"]] = {"sent": dict(sent), "probes": probes, "prometheus": counted}
         assert sent and "None" not in sent, load.summary()
-        for status, n in sent.items():
+        assert probes > 0, f"no probe of {app['name']} in {window} s"
+        for status, n in (sent + collections.Counter({"200": probes})).items():
             assert abs(counted.get(status, 0) - n) <= 0.02 * n, (app["name"], status, figures[app["name"]])
     print("load vs Prometheus:", json.dumps(figures))
     (REPO / ".cache").mkdir(exist_ok=True)
