@@ -218,11 +218,12 @@ def test_prometheus_counts_what_a_load_sent(host, monitor, monitor_vars, apps):
         ended = time.time()
         # Two scrapes after the last request, and its ingestion.
         time.sleep(2 * interval + 1)
+        until = ended + 2 * interval
         before = {labels["status"]: value for labels, value in prometheus(monitor, query, at=started)}
-        after = {labels["status"]: value for labels, value in prometheus(monitor, query, at=ended + 2 * interval)}
-        window = math.ceil(ended + 2 * interval - started)
+        after = {labels["status"]: value for labels, value in prometheus(monitor, query, at=until)}
+        window = math.ceil(until - started)
         probed = f'count_over_time(probe_success{{job="flaskstack_health",host="{name}",app="{app["name"]}"}}[{window}s])'
-        probes = int(sum(value for _, value in prometheus(monitor, probed, at=ended + 2 * interval)))
+        probes = int(sum(value for _, value in prometheus(monitor, probed, at=until)))
         seen = load.results[app["name"]]
         sent = collections.Counter(str(r[1]) for r in seen["fast"] + seen["health"]) + collections.Counter(str(r[2]) for r in seen["slow"])
         assert set(not_found) == {"404"}, not_found
