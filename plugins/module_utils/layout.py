@@ -14,6 +14,8 @@ from ansible_collections.flaskstack.deploy.plugins.module_utils import container
 BASE_DIR = "/srv/flaskstack"
 CONFIG_DIR = "/etc/flaskstack"
 RUN_DIR = "/run/flaskstack"
+# The web server's access logs of the applications, one file each (JSON lines).
+LOG_DIR = "/var/log/flaskstack"
 WSGI_MODULE = "flaskstack_wsgi"
 # Where the WSGI entry point answers the application's metrics to the host's
 # exporter (with the application's token; anyone else reaches the application).
@@ -162,6 +164,8 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "writable_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs] + list(app.get("writable_paths", [])),
         "extra_writable_paths": list(app.get("writable_paths", [])),
         "site_name": own["site_name"],
+        # The web server's access log of the application (JSON lines, rotated by logrotate).
+        "access_log": f"{LOG_DIR}/{name}.access.log",
     }
     out.update(https)
     return out

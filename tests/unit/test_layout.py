@@ -17,6 +17,7 @@ def test_defaults_and_derived_names():
     assert lay["service_unit"] == "flaskstack-demo.service"
     assert lay["socket_unit"] == "flaskstack-demo.socket"
     assert lay["site_name"] == "flaskstack-demo.conf"
+    assert lay["access_log"] == "/var/log/flaskstack/demo.access.log"
     assert lay["venv_dir"] == "/srv/flaskstack/demo/current/venv"
     assert lay["envs_dir"] == "/srv/flaskstack/demo/envs"
     assert lay["wheelhouse"] is None
