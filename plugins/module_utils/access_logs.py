@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils import layout
+from ansible_collections.flaskstack.deploy.plugins.module_utils import layout, pairings
 
 # The header that carries the request ID to the application, back to the
 # client, and in from a trusted proxy.
@@ -30,11 +30,11 @@ FIELDS = (
 # Fields that are JSON numbers (the others are strings).
 NUMBERS = ("status", "bytes", "request_time_ms")
 # How each web server makes its log files be opened again after logrotate moved
-# them (lines written meanwhile go to the moved file, which stays uncompressed
-# until the next rotation: none is lost).
+# them, given its unit (lines written meanwhile go to the moved file, which
+# stays uncompressed until the next rotation: none is lost).
 REOPEN = {
-    "nginx": "systemctl kill --kill-whom=main --signal=USR1 nginx.service",
-    "apache": "systemctl reload apache2.service",
+    "nginx": "systemctl kill --kill-whom=main --signal=USR1 {unit}",
+    "apache": "systemctl reload {unit}",
 }
 LOGROTATE = "/etc/logrotate.d/flaskstack-{web_server}"
 
@@ -55,6 +55,7 @@ def logrotate(web_server, days):
     """The logrotate rule of the applications' access logs that web_server writes."""
     if web_server not in REOPEN:
         raise ValueError(f"no access logs for the web server {web_server!r}")
+    unit = pairings.WEB_SERVERS[web_server]["unit"]
     days = int(days)
     if days < 1:
         raise ValueError(f"the access logs are kept {days} days: at least 1")
@@ -69,7 +70,7 @@ def logrotate(web_server, days):
         "    create 0640 root adm\n"
         "    sharedscripts\n"
         "    postrotate\n"
-        f"        if systemctl is-active --quiet {REOPEN[web_server].split()[-1]}; then {REOPEN[web_server]}; fi\n"
+        f"        if systemctl is-active --quiet {unit}; then {REOPEN[web_server].format(unit=unit)}; fi\n"
         "    endscript\n"
         "}\n"
     )

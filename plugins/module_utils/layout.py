@@ -164,8 +164,10 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "writable_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs] + list(app.get("writable_paths", [])),
         "extra_writable_paths": list(app.get("writable_paths", [])),
         "site_name": own["site_name"],
-        # The web server's access log of the application (JSON lines, rotated by logrotate).
+        # The web server's access log of the application (JSON lines, rotated by logrotate),
+        # and the paths of the health checks and the metrics scrapes, which it may leave out.
         "access_log": f"{LOG_DIR}/{name}.access.log",
+        "check_paths": [f"{prefix.rstrip('/')}{health_path}", f"{prefix.rstrip('/')}{METRICS_PATH}"],
     }
     out.update(https)
     return out

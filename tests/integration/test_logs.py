@@ -93,12 +93,13 @@ def test_the_health_checks_are_left_out_of_the_access_log_when_asked(host, apps,
     logs_checks = hostvars.get("flaskstack_access_log_health", True)
     app = apps[0]
     marker = f"flaskstack-health-{uuid.uuid4().hex}"
-    health = fetch_app(host, app, app["forwarded_prefix"] + app["health_path"], headers={"User-Agent": marker})
+    health_path = app["check_paths"][0]
+    health = fetch_app(host, app, health_path, headers={"User-Agent": marker})
     assert health.status == 200
     # A page after it: logged whatever the setting, so the health check's line would be written by now.
     request(host, app, marker, "after-the-health-check")
     paths = [line["uri"] for line in logged(host, app["access_log"], marker)]
-    expected = ([app["forwarded_prefix"] + app["health_path"]] if logs_checks else []) + [app["url_prefix"]]
+    expected = ([health_path] if logs_checks else []) + [app["url_prefix"]]
     assert paths == expected, f"flaskstack_access_log_health is {logs_checks}"
 
 

@@ -18,6 +18,7 @@ def test_defaults_and_derived_names():
     assert lay["socket_unit"] == "flaskstack-demo.socket"
     assert lay["site_name"] == "flaskstack-demo.conf"
     assert lay["access_log"] == "/var/log/flaskstack/demo.access.log"
+    assert lay["check_paths"] == ["/health", "/_flaskstack/metrics"]
     assert lay["venv_dir"] == "/srv/flaskstack/demo/current/venv"
     assert lay["envs_dir"] == "/srv/flaskstack/demo/envs"
     assert lay["wheelhouse"] is None
