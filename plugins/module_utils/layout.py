@@ -9,7 +9,7 @@ flaskstack.deploy.app_layouts); the unit tests pin the literal paths.
 
 from __future__ import annotations
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, pairings, schema, tls
+from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, pairings, processes, schema, tls
 
 BASE_DIR = "/srv/flaskstack"
 CONFIG_DIR = "/etc/flaskstack"
@@ -99,6 +99,10 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "trusted_proxies": app.get("trusted_proxies", 0 if hosted else server["trusted_proxies"]),
         "shared_dirs": shared_dirs,
         "test_command": app.get("test_command"),
+        "release_command": app.get("release_command"),
+        # What the application runs besides its web process (module_utils/processes.py).
+        "processes": processes.processes(app.get("processes"), unit),
+        "jobs": processes.jobs(app.get("jobs"), unit),
         "health_url": f"{health_base}{prefix.rstrip('/')}{health_path}",
         "health_host": server_names[0].replace("*.", "health.", 1),
         # The request metrics: asked for through the web server as the health path is,
@@ -199,7 +203,7 @@ def removed_layouts(apps, app_server=None, web_server=None, variable="flaskstack
         own = _own_names(app)
         # No app server nor runtime: every one takes away what it kept for the application.
         out.append(dict(own, state="absent", keep_data=app.get("keep_data", True), app_units=[], runtime_dir=own["unit_name"],
-                        app_server=None, runtime=None,
+                        app_server=None, runtime=None, processes=[], jobs=[],
                         tls_dir=tls.app_tls_dir(own["name"])))  # fmt: skip
     return out
 

@@ -333,13 +333,14 @@ PROBE_IMPORT_FAILED = 10
 PROBE_UNHEALTHY = 11
 
 
-def check_item(release, run_as_app):
+def check_item(release, run_as_app, release_command=False):
     """The run_steps item that checks a new release before it gets traffic,
     each command run by run_as_app (the systemd-run prefix of
     sandbox.run_as_app): the probe, which imports the WSGI entry point and asks
     it in-process for the health path as the web server would (no traffic
-    reaches the release), then the application's test_command; marked finished
-    when both passed."""
+    reaches the release), then the application's test_command, then, when
+    release_command is true (this host runs it for the batch), its
+    release_command; marked finished when all of them passed."""
     app = release["app"]
     probe = [
         f"{release['venv_dir']}/bin/python", f"{release['wsgi_dir']}/{PROBE}",
@@ -349,6 +350,8 @@ def check_item(release, run_as_app):
     steps = [{"step": "probe", "argv": run_as_app + probe}]
     if release["app"].get("test_command"):
         steps.append({"step": "test", "argv": run_as_app + ["/bin/sh", "-c", release["app"]["test_command"]]})
+    if release_command and release["app"].get("release_command"):
+        steps.append({"step": "release", "argv": run_as_app + ["/bin/sh", "-c", release["app"]["release_command"]]})
     marker = {"release": release["id"], "app": release["name"], "source": release["source_digest"], "env": release["env_id"]}
     return {
         "name": release["name"],
@@ -367,6 +370,8 @@ def _what(release, step, rc=None):
         return f"its health check before any traffic (GET {release['app']['url_prefix'].rstrip('/')}{release['app']['health_path']} in-process)"
     if step == "test":
         return f"its test command ({release['app'].get('test_command') or ''})"
+    if step == "release":
+        return f"its release command ({release['app'].get('release_command') or ''})"
     if step == "pip check":
         return "pip check"
     if step in containers.BUILD_STEPS:

@@ -95,3 +95,11 @@ def run_as_app(release, overrides=None):
         f"--setenv=PATH={release['venv_dir']}/bin:/usr/local/bin:/usr/bin:/bin",
         f"--setenv=VIRTUAL_ENV={release['venv_dir']}",
     ] + [f"--property={line}" for line in systemd_sandbox(app, overrides)]
+
+
+def live_command(app, command, overrides=None):
+    """The command line (argv) that runs a shell command in an application's
+    live release (an app_layouts entry: its paths go through "current") as
+    run_as_app runs a new release's checks."""
+    live = {"app": app, "code_dir": app["code_dir"], "wsgi_dir": app["wsgi_dir"], "venv_dir": app["venv_dir"]}
+    return run_as_app(live, overrides) + ["/bin/sh", "-c", command]

@@ -17,7 +17,7 @@ import os
 import re
 import zlib
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, pairings, tls
+from ansible_collections.flaskstack.deploy.plugins.module_utils import containers, pairings, processes, tls
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 ENTRY_POINT_RE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*)(?P<call>\(\))?$")
@@ -255,6 +255,19 @@ def _check_shared_dirs(where, dirs, app):
 def _check_test_command(where, command, app):
     if not isinstance(command, str) or not command.strip():
         yield f"{where}.test_command: {command!r} must be a command line, or left out."
+
+
+def _check_release_command(where, command, app):
+    if not isinstance(command, str) or not command.strip():
+        yield f"{where}.release_command: {command!r} must be a command line, or left out."
+
+
+def _check_processes(where, value, app):
+    yield from processes.process_problems(where, value)
+
+
+def _check_jobs(where, value, app):
+    yield from processes.job_problems(where, value, app.get("processes"))
 
 
 def _check_headers(where, headers, app):
@@ -581,6 +594,62 @@ APP_KEYS = {
             " release keeps serving.",
         ],
     },
+    "release_command": {
+        "spec": {"type": "str"},
+        "null_ok": True,
+        "check": _check_release_command,
+        "default": "none",
+        "summary": (
+            "A command run once per deploy in the new release, after its checks and before the switch, e.g."
+            " `flask --app shop db upgrade` (see Release commands, processes and jobs)."
+        ),
+        "doc": [
+            "A shell command (run with C(/bin/sh -c)) run once per deploy in the new release, for example database"
+            " migrations (V(flask --app shop db upgrade)): after the release's checks and before it goes live, on the"
+            " first host of the batch that builds the release (the others do not run it again), as the application's"
+            " user, with its settings and secrets, in its sandbox.",
+            "A non-zero exit stops the deploy with the command's output; the release is removed and the live release"
+            " keeps serving. The live release serves until the switch: a migration must leave a database the live release"
+            " can still use.",
+        ],
+    },
+    "processes": {
+        "spec": {"type": "dict"},
+        "check": _check_processes,
+        "default": "`{}`",
+        "summary": (
+            "Long-running commands beside the web process, e.g. `{worker: rq worker shop}` or"
+            " `{worker: {command: ..., instances: 2, stop_timeout: 60}}`: systemd units `flaskstack-NAME_TYPE@N`."
+        ),
+        "doc": [
+            "Process types: named long-running commands beside the web process (queue workers, for example), each a"
+            " command line or a dictionary with C(command), C(instances) (default V(1)) and C(stop_timeout) (seconds a"
+            " process gets to finish its work when it is stopped, default V(30)).",
+            "Each instance is a systemd unit C(flaskstack-NAME_TYPE@N.service) that runs the command as the application's"
+            " user, with its settings and secrets, in its live release and its sandbox; it starts at boot and again when it"
+            " exits. After a switch to a new release (or new settings) the instances are restarted onto it: each gets"
+            " C(SIGTERM) (its main process only) and C(stop_timeout) seconds to finish the job in hand. A process type or"
+            " instance taken out of the list is stopped and its unit removed.",
+        ],
+    },
+    "jobs": {
+        "spec": {"type": "dict"},
+        "check": _check_jobs,
+        "default": "`{}`",
+        "summary": (
+            "Scheduled commands, e.g. `{cleanup: {command: flask --app shop purge, on_calendar: daily}}`, with"
+            " `randomized_delay` (0 s), `persistent` (true), `timeout` (3600 s): systemd timers `flaskstack-NAME_JOB`."
+        ),
+        "doc": [
+            "Scheduled jobs: named commands run by a systemd timer C(flaskstack-NAME_JOB.timer), each a dictionary with"
+            " C(command), C(on_calendar) (a systemd calendar expression: V(daily), V(*-*-* 03:00:00)), C(randomized_delay)"
+            " (seconds, default V(0)), C(persistent) (a run missed while the host was off runs at boot, default V(true))"
+            " and C(timeout) (seconds, default V(3600)).",
+            "Each run is the oneshot service C(flaskstack-NAME_JOB.service): the command as the application's user, with"
+            " its settings and secrets, in its live release and its sandbox, logged to the journal; a failing run leaves"
+            " the service failed (C(systemctl --failed)) until the next one passes.",
+        ],
+    },
     "tls": {
         "spec": {"type": "raw"},
         "check": _check_tls,
@@ -679,6 +748,9 @@ def app_problems(index, app, app_server, web_server, variable, runtime=None):
             )
         if app.get("wheelhouse"):
             yield f"{where}.wheelhouse: not supported with the container runtime in this version (the image is built with a package index)."
+        for key in ("release_command", "processes", "jobs"):
+            if app.get(key):
+                yield f"{where}.{key}: not supported with the container runtime in this version; use runtime virtualenv."
         for key, value in sorted((app.get("env") or {}).items()) + sorted((app.get("secret_env") or {}).items()):
             if isinstance(value, str) and ("\n" in value or "\r" in value):
                 yield f"{where}: the value of {key} has a line break, which cannot be passed to a container (Docker's --env-file)."

@@ -35,11 +35,18 @@ def state_request(apps):
     return {
         "paths": [p for app in apps for p in (app["current_link"], app["previous_link"])],
         "globs": [f"{app['releases_dir']}/*/{releases.RELEASE_MARKER}" for app in apps],
-        "units": [unit for app in apps for unit in app["app_units"]],
+        "units": [unit for app in apps for unit in app["app_units"] + _process_units(app)],
         "containers": [app["name"] for app in apps if app["runtime"] == "container"],
         "certificates": [app["tls_cert_path"] for app in apps if app["tls"]],
         "upgrades": True,
     }
+
+
+def _process_units(app):
+    """The units of an application's process types and jobs (each job's timer and service)."""
+    return [u for p in app.get("processes") or [] for u in p["instance_units"]] + [
+        u for j in app.get("jobs") or [] for u in (j["timer"], j["service"])
+    ]
 
 
 def health_steps(apps, state):
@@ -75,6 +82,7 @@ def app_status(app, state, health, now):
         ({"id": posixpath.basename(posixpath.dirname(m)), "built": (paths.get(m) or {}).get("mtime") or 0} for m in markers),
         key=lambda r: r["built"], reverse=True,
     )  # fmt: skip
+    units = (state or {}).get("units") or {}
     answer = health or {}
     health_ok = bool(answer.get("passed"))
     out = {
@@ -88,6 +96,11 @@ def app_status(app, state, health, now):
         "health": {"ok": health_ok, "status": answer.get("last_status"), "release": answer.get("last_release"), "error": answer.get("last_error")},
         "units": {u: (state.get("units") or {}).get(u) or {} for u in app["app_units"]},
         "containers": ((state or {}).get("containers") or {}).get(app["name"], []) if app["runtime"] == "container" else [],
+        "processes": {u: units.get(u) or {} for p in app.get("processes") or [] for u in p["instance_units"]},
+        "jobs": {
+            j["name"]: {"timer": units.get(j["timer"]) or {}, "last_run_failed": (units.get(j["service"]) or {}).get("active_state") == "failed"}
+            for j in app.get("jobs") or []
+        },
         "certificate": None,
     }
     if app["tls"]:
@@ -113,6 +126,13 @@ def app_status(app, state, health, now):
         since_unit = f" since {info['active_since']}" if info.get("active_state") == "active" and info.get("active_since") else ""
         flag = "" if info.get("active_state") == "active" else " (NOT RUNNING)"
         lines.append(f"  unit {unit}: {info.get('active_state', 'unknown')} ({info.get('sub_state', '')}){since_unit}{flag}")
+    for unit, info in out["processes"].items():
+        flag = "" if info.get("active_state") == "active" else " (NOT RUNNING)"
+        lines.append(f"  process {unit}: {info.get('active_state', 'unknown')} ({info.get('sub_state', '')}){flag}")
+    for name, job in out["jobs"].items():
+        flag = " (NOT SCHEDULED)" if job["timer"].get("active_state") != "active" else ""
+        last = "FAILED" if job["last_run_failed"] else "ok or not run yet"
+        lines.append(f"  job {name}: timer {job['timer'].get('active_state', 'unknown')}{flag}; last run {last}")
     if app["runtime"] == "container":
         running = [c for c in out["containers"] if c["state"] == "running"]
         for container in out["containers"]:

@@ -59,21 +59,23 @@ def runs_that_wrote(output, path):
     ]  # fmt: skip
 
 
-def curl_command(path, server_name="localhost", port=80, headers=None, scheme="http", address="127.0.0.1"):
+def curl_command(path, server_name="localhost", port=80, headers=None, scheme="http", address="127.0.0.1", method="GET"):
     """curl on the lab host for SERVER_NAME (resolved to ADDRESS, 127.0.0.1 by
     default, so that the Host header and TLS's SNI carry the name), through the
     web server. The certificate is not checked here;
     tests/integration/test_security.py does."""
     args = ["curl", "-sS", "-i", "--max-time", "20", "--insecure", "--resolve", f"{server_name}:{port}:{address}"]
+    if method != "GET":
+        args += ["-X", method]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
     args.append(f"{scheme}://{server_name}:{port}{path}")
     return " ".join(shlex.quote(a) for a in args)
 
 
-def fetch(host, path, server_name="localhost", port=80, headers=None, scheme="http", address="127.0.0.1"):
+def fetch(host, path, server_name="localhost", port=80, headers=None, scheme="http", address="127.0.0.1", method="GET"):
     """Request a URL from inside the lab host, through the web server."""
-    result = host.run(curl_command(path, server_name, port, headers, scheme, address))
+    result = host.run(curl_command(path, server_name, port, headers, scheme, address, method))
     assert result.rc == 0, result.stderr
     return Response(result.stdout)
 
@@ -83,11 +85,11 @@ def app_endpoint(app):
     return ("https", app["tls_port"]) if app["tls"] else ("http", app["port"])
 
 
-def fetch_app(host, app, path, server_name=None, headers=None, address="127.0.0.1"):
+def fetch_app(host, app, path, server_name=None, headers=None, address="127.0.0.1", method="GET"):
     """Request PATH from an application, over HTTPS when it has TLS (from ADDRESS
     of the lab host: loopback by default)."""
     scheme, port = app_endpoint(app)
-    return fetch(host, path, server_name or app["server_names"][0], port, headers, scheme, address)
+    return fetch(host, path, server_name or app["server_names"][0], port, headers, scheme, address, method)
 
 
 def assert_socket_for_web_server_only(host, app, web_group):

@@ -150,3 +150,7 @@ def test_everything_serves_again_after_a_reboot(host, apps):
         response = fetch_app(host, app, app["url_prefix"])
         assert response.status == 200
         assert response.headers.get("x-served-by") == "flask"
+    # And what the applications run besides their web process: their workers and timers.
+    for app in apps:
+        for unit in [u for p in app["processes"] for u in p["instance_units"]] + [j["timer"] for j in app["jobs"]]:
+            assert host.service(unit).is_running, f"{unit} did not start at boot"

@@ -96,3 +96,23 @@ def test_a_host_where_apt_cannot_say_and_an_app_not_asked():
     view = status.report(apps()[:1], quiet, {})
     assert view["lines"][0] == "packages: apt-get could not say which upgrades are pending"
     assert "  health: FAILING, no answer (not asked)" in view["lines"]
+
+
+def test_process_types_and_jobs_in_the_view():
+    (demo,) = layout.app_layouts([{
+        "name": "demo", "source": {"path": "/src"}, "entry_point": "demo:app", "processes": {"worker": "rq worker"},
+        "jobs": {"tick": {"command": "flask tick", "on_calendar": "hourly"}},
+    }])  # fmt: skip
+    assert status.state_request([demo])["units"] == [
+        "flaskstack-demo.socket", "flaskstack-demo.service", "flaskstack-demo_worker@1.service",
+        "flaskstack-demo_tick.timer", "flaskstack-demo_tick.service",
+    ]  # fmt: skip
+    read = dict(state(), units={
+        "flaskstack-demo_worker@1.service": {"active_state": "activating", "sub_state": "auto-restart"},
+        "flaskstack-demo_tick.timer": {"active_state": "active", "sub_state": "waiting"},
+        "flaskstack-demo_tick.service": {"active_state": "failed", "sub_state": "failed"},
+    })  # fmt: skip
+    shown, lines = status.app_status(demo, read, {}, NOW)
+    assert shown["jobs"] == {"tick": {"timer": read["units"]["flaskstack-demo_tick.timer"], "last_run_failed": True}}
+    assert "  process flaskstack-demo_worker@1.service: activating (auto-restart) (NOT RUNNING)" in lines
+    assert "  job tick: timer active; last run FAILED" in lines

@@ -8,6 +8,8 @@ import time
 
 from flask import Flask, jsonify, render_template_string, request
 
+from demo import life
+
 VERSION = (pathlib.Path(__file__).parent / "VERSION").read_text(encoding="utf-8").strip()
 
 PAGE = """<!doctype html>
@@ -63,4 +65,6 @@ def create_app():
             secret_key_sha256=hashlib.sha256((app.config["SECRET_KEY"] or "").encode()).hexdigest(),
         )
 
+    # Migrations, queue jobs and a scheduled job (demo/life.py).
+    life.register(app, VERSION)
     return app
