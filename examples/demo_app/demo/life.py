@@ -12,6 +12,8 @@ import time
 import click
 from flask import current_app, jsonify, request
 
+VERSION = (pathlib.Path(__file__).parent / "VERSION").read_text(encoding="utf-8").strip()
+
 # The migrations of this version of the code, applied in order, each once.
 MIGRATIONS = [
     ("0001_notes", "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)"),
@@ -39,10 +41,11 @@ def migrate(version):
     return applied
 
 
-def record(seconds, version_file):
-    """A queue job: waits, then answers which release ran it."""
+def record(seconds):
+    """A queue job: waits, then answers which release ran it (the one the
+    worker imported this module from when it took the job)."""
     time.sleep(seconds)
-    return {"slept": seconds, "version": pathlib.Path(version_file).read_text(encoding="utf-8").strip(), "pid": os.getpid()}
+    return {"slept": seconds, "version": VERSION, "pid": os.getpid()}
 
 
 def register(app, version):
@@ -72,12 +75,12 @@ def register(app, version):
         return jsonify(applied=applied, runs=runs)
 
     def queue():
-        from redis import Redis
-        from rq import Queue
-
         url = os.environ.get("DEMO_REDIS_URL")
         if not url:
             return None
+        from redis import Redis
+        from rq import Queue
+
         return Queue(app.config["APP_NAME"], connection=Redis.from_url(url))
 
     @app.post("/jobs")
@@ -86,8 +89,7 @@ def register(app, version):
         if jobs is None:
             return jsonify(error="no queue (DEMO_REDIS_URL)"), 404
         seconds = min(float(request.args.get("seconds", 0)), 60.0)
-        version_file = str(pathlib.Path(__file__).parent / "VERSION")
-        job = jobs.enqueue("demo.life.record", seconds, version_file, job_timeout=120, result_ttl=3600)
+        job = jobs.enqueue("demo.life.record", seconds, job_timeout=120, result_ttl=3600)
         return jsonify(id=job.id), 202
 
     @app.get("/jobs/<job_id>")
