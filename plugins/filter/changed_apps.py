@@ -24,7 +24,9 @@ options:
     elements: str
     required: true
   pattern:
-    description: The path of an application's file, for example V(/etc/systemd/system/{service_unit}).
+    description:
+    - The path of an application's file, for example V(/etc/systemd/system/{service_unit}).
+    - V(settings_files) stands for every one of the application's settings files.
     type: str
     required: true
 """

@@ -117,6 +117,10 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "releases_dir": f"{base_dir}/releases",
         "shared_dir": f"{base_dir}/shared",
         "shared_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs],
+        # Settings files written into the shared directories (settings_files).
+        "settings_files": [
+            dict(f, path=f"{base_dir}/shared/{f['dest']}", secret=f.get("secret", True)) for f in app.get("settings_files") or []
+        ],
         "repo_dir": f"{base_dir}/repo",
         "envs_dir": f"{base_dir}/envs",
         "wheelhouse": app.get("wheelhouse"),
@@ -230,9 +234,25 @@ def per_app(apps, **fields):
 
 def changed_apps(apps, changed_paths, pattern):
     """The names of the applications whose path (the pattern with the
-    application's layout filled in) is among the changed paths."""
+    application's layout filled in) is among the changed paths; the pattern
+    "settings_files" stands for every settings file of the application."""
     changed = set(changed_paths or [])
+    if pattern == "settings_files":
+        return [app["name"] for app in apps if any(f["path"] in changed for f in app["settings_files"])]
     return [app["name"] for entry, app in zip(per_app(apps, path=pattern), apps) if entry["path"] in changed]
+
+
+def settings_file_entries(apps):
+    """The settings files of the applications, as entries of the module
+    flaskstack.deploy.config_files: root's, the application's group, 0640;
+    secret unless asked otherwise; a template rendered with the layout as item."""
+    out = []
+    for app in apps:
+        for f in app["settings_files"]:
+            entry = {"dest": f["path"], "owner": "root", "group": app["group"], "mode": "0640", "secret": f["secret"], "vars": {"item": app}}
+            entry.update({"content": f["content"]} if "content" in f else {"template": f["template"]})
+            out.append(entry)
+    return out
 
 
 def shared_directories(apps):

@@ -270,6 +270,42 @@ def _check_jobs(where, value, app):
     yield from processes.job_problems(where, value, app.get("processes"))
 
 
+SETTINGS_FILE_KEYS = {"dest", "content", "template", "secret"}
+
+
+def _check_settings_files(where, files, app):
+    shared = {d.strip("/") for d in app.get("shared_dirs") or [] if isinstance(d, str)}
+    if not isinstance(files, list):
+        yield f"{where}.settings_files: {files!r} must be a list of {{dest, content or template}}."
+        return
+    dests = []
+    for index, entry in enumerate(files):
+        at = f"{where}.settings_files[{index}]"
+        if not isinstance(entry, dict):
+            yield f"{at}: must be a dictionary with keys {', '.join(sorted(SETTINGS_FILE_KEYS))}."
+            continue
+        unknown = sorted(set(entry) - SETTINGS_FILE_KEYS)
+        if unknown:
+            yield f"{at}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(SETTINGS_FILE_KEYS))}."
+        dest = entry.get("dest")
+        if not isinstance(dest, str) or not RELATIVE_PATH_RE.match(dest) or os.path.dirname(dest) not in shared or not os.path.basename(dest):
+            yield (
+                f"{at}.dest: {dest!r} must be a file directly in one of the application's shared_dirs"
+                f" ({', '.join(sorted(shared)) or 'none given'}), for example 'instance/settings.cfg'."
+            )
+        dests.append(dest)
+        if ("content" in entry) == ("template" in entry):
+            yield f"{at}: give either content (the text) or template (a template file on the controller)."
+        elif "content" in entry and not isinstance(entry["content"], str):
+            yield f"{at}.content: must be text."
+        elif "template" in entry and (not isinstance(entry["template"], str) or not entry["template"].strip()):
+            yield f"{at}.template: must be the path of a template file on the controller."
+        if "secret" in entry and not isinstance(entry["secret"], bool):
+            yield f"{at}.secret: {entry['secret']!r} must be true or false."
+    if len(set(map(str, dests))) != len(dests):
+        yield f"{where}.settings_files: two files have the same dest."
+
+
 def _check_headers(where, headers, app):
     if not isinstance(headers, dict) or not all(
         isinstance(k, str) and HEADER_NAME_RE.match(k) and (v is None or (isinstance(v, str) and "\n" not in v and '"' not in v))
@@ -650,6 +686,24 @@ APP_KEYS = {
             " the service failed (C(systemctl --failed)) until the next one passes.",
         ],
     },
+    "settings_files": {
+        "spec": {"type": "list", "elements": "dict"},
+        "check": _check_settings_files,
+        "default": "`[]`",
+        "summary": (
+            "Settings files in a shared directory, e.g. `[{dest: instance/settings.cfg, content: ...}]` (or `template`):"
+            " root's, readable by the app's group only, never printed; a change restarts the app."
+        ),
+        "doc": [
+            "Files the application reads its settings from (for example with Flask's C(app.config.from_pyfile) in its"
+            " instance folder), each a dictionary with C(dest), a file directly in one of the application's C(shared_dirs)"
+            " (V(instance/settings.cfg)), and either C(content) (the text, which may come from vaulted variables) or"
+            " C(template) (a Jinja template file on the controller, rendered with the application's layout as C(item)).",
+            "Written to C(/srv/flaskstack/NAME/shared/DEST), owned by root, group the application's, mode 0640. Their content"
+            " is never printed (not with C(-v), not with C(--diff)) unless C(secret) is V(false). A change restarts the"
+            " application (and its processes) as a change of C(env) does.",
+        ],
+    },
     "tls": {
         "spec": {"type": "raw"},
         "check": _check_tls,
@@ -748,7 +802,7 @@ def app_problems(index, app, app_server, web_server, variable, runtime=None):
             )
         if app.get("wheelhouse"):
             yield f"{where}.wheelhouse: not supported with the container runtime in this version (the image is built with a package index)."
-        for key in ("release_command", "processes", "jobs"):
+        for key in ("release_command", "processes", "jobs", "settings_files"):
             if app.get(key):
                 yield f"{where}.{key}: not supported with the container runtime in this version; use runtime virtualenv."
         for key, value in sorted((app.get("env") or {}).items()) + sorted((app.get("secret_env") or {}).items()):

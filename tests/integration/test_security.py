@@ -245,6 +245,11 @@ def test_no_secret_in_the_converge_output_at_vvv_with_diff(raw_apps, apps):
     assert "+++ after" in text, "the converge did not run with --diff"
     assert all(runs_that_wrote(text, app["secrets_file"]) for app in apps), "no logged run wrote the secrets"
     canaries = [str(v) for raw in raw_apps for v in raw.get("secret_env", {}).values()]
+    # And every line of the settings files that are secret (all but those marked secret: false).
+    canaries += [
+        line for raw in raw_apps for f in raw.get("settings_files", []) if f.get("secret", True) and "content" in f
+        for line in f["content"].splitlines() if line.strip()
+    ]  # fmt: skip
     for app in apps:
         if app["tls_source"] == "file":
             key = open(app["tls_private_key_file"], encoding="utf-8").read()

@@ -118,3 +118,19 @@ def test_a_one_off_command_runs_in_the_live_release_with_the_settings_and_the_sa
 def test_secret_values_are_masked_in_output():
     assert processes.redact("key=abc abcdef", ["abc", "abcdef", "", None]) == f"key={processes.MASK} {processes.MASK}"
     assert processes.redact(None, ["x"]) == ""
+
+
+def test_settings_files_go_into_a_shared_directory_readable_by_the_group_only():
+    one = lay(shared_dirs=["instance"], settings_files=[{"dest": "instance/settings.cfg", "content": "A = 1\n"},
+                                                        {"dest": "instance/public.cfg", "template": "/t/p.j2", "secret": False}])  # fmt: skip
+    entries = layout.settings_file_entries([one])
+    assert entries[0] == {"dest": "/srv/flaskstack/demo/shared/instance/settings.cfg", "owner": "root", "group": "demo", "mode": "0640",
+                          "secret": True, "vars": {"item": one}, "content": "A = 1\n"}  # fmt: skip
+    assert entries[1]["template"] == "/t/p.j2" and entries[1]["secret"] is False
+    assert layout.changed_apps([one], ["/srv/flaskstack/demo/shared/instance/public.cfg"], "settings_files") == ["demo"]
+    assert layout.changed_apps([one], ["/etc/flaskstack/demo/app.env"], "settings_files") == []
+    assert errors(shared_dirs=["instance"], settings_files=[{"dest": "config/settings.cfg", "content": ""}])
+    assert errors(shared_dirs=["instance"], settings_files=[{"dest": "instance/a.cfg", "content": "", "template": "x"}])
+    assert errors(shared_dirs=["instance"], settings_files=[{"dest": "instance/a.cfg"}])
+    assert errors(shared_dirs=["instance"], settings_files=[{"dest": "instance/a.cfg", "content": ""}] * 2)
+    assert errors(shared_dirs=["instance"], settings_files=[{"dest": "instance/../x", "content": ""}])

@@ -26,6 +26,8 @@ def create_app():
     app.config["GREETING"] = os.environ.get("DEMO_GREETING", "Hello from Flask")
     app.config["APP_NAME"] = os.environ.get("DEMO_NAME", "demo")
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
+    # Settings from a file in the instance folder too, as Flask's docs show (none by default).
+    app.config.from_pyfile("settings.cfg", silent=True)
 
     @app.after_request
     def mark_response(response):
@@ -63,6 +65,9 @@ def create_app():
             secret_key_set=bool(app.config["SECRET_KEY"]),
             # A digest, so that a test can check the exact value without the value being shown.
             secret_key_sha256=hashlib.sha256((app.config["SECRET_KEY"] or "").encode()).hexdigest(),
+            # From instance/settings.cfg, when there is one.
+            file_setting=app.config.get("DEMO_FILE_SETTING"),
+            file_secret_sha256=hashlib.sha256((app.config.get("DEMO_FILE_SECRET") or "").encode()).hexdigest(),
         )
 
     # Migrations, queue jobs and a scheduled job (demo/life.py).

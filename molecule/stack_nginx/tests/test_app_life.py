@@ -3,13 +3,15 @@ its database migrated by its release command (once per deploy, a failing one
 stopping the deploy with the live release serving), a queue worker (RQ on the
 lab's Redis, a process type) that finishes the job in hand when a deploy
 restarts it onto the new release, a scheduled job (a systemd timer), one-off
-commands (playbooks/run.yml) and a process type taken out of the variables.
+commands (playbooks/run.yml), a settings file in its instance folder, and a
+process type taken out of the variables.
 
 The same code path whatever the pairing (the units are the app role's, not
 the app server's): checked here only, on both distributions. The tests run in
 order, before the shared suite, and leave the demo on the release it had.
 """
 
+import hashlib
 import json
 import pathlib
 import re
@@ -110,10 +112,28 @@ def journal(host, unit, since):
     return host.check_output(f"journalctl --no-pager -o cat -u {unit} --since @{int(since)}")
 
 
-def test_the_release_command_migrated_the_database_of_the_first_release(host, demo):
+@pytest.fixture(scope="module")
+def releases_before(host, demo):
+    """The demo's releases and its previous link before these tests, which
+    leave them so (the shared suite counts on how many releases are kept)."""
+    previous = host.file(demo["previous_link"])
+    return set(host.file(demo["releases_dir"]).listdir()), previous.linked_to if previous.is_symlink else None
+
+
+def test_the_release_command_migrated_the_database_of_the_first_release(host, demo, releases_before):
     state = migrations(host, demo)
-    assert state["applied"] == ["0001_notes"], state
+    assert state["applied"][:1] == ["0001_notes"], state
     assert state["runs"] and state["runs"][0]["version"] == "1.0.0", state
+
+
+def test_the_application_reads_its_settings_file_that_only_its_group_may_read(host, demo, raw_demo):
+    settings = host.file(f"{demo['base_dir']}/shared/instance/settings.cfg")
+    assert (settings.user, settings.group, settings.mode) == ("root", "demo", 0o640)
+    (content,) = [f["content"] for f in raw_demo["settings_files"] if f["dest"] == "instance/settings.cfg"]
+    secret = re.search(r'DEMO_FILE_SECRET = "(.*)"', content).group(1)
+    seen = fetch_app(host, demo, "/whoami").json()
+    assert seen["file_setting"] == "from settings.cfg"
+    assert seen["file_secret_sha256"] == hashlib.sha256(secret.encode()).hexdigest()
 
 
 def test_a_job_enqueued_through_the_application_is_done_by_the_worker(host, demo):
@@ -205,8 +225,11 @@ def test_a_failing_release_command_stops_the_deploy_and_the_live_release_serves(
 
 
 def test_a_process_type_taken_out_leaves_no_unit_behind(host, demo, deploy):
-    result = deploy("6.0.0", ("0002_tags", "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT)"), processes={})
+    # With a new settings file, which restarts the application.
+    settings = [{"dest": "instance/settings.cfg", "content": 'DEMO_FILE_SETTING = "changed"\n'}]
+    result = deploy("6.0.0", ("0002_tags", "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT)"), processes={}, settings_files=settings)
     assert result.returncode == 0, result.output[-3000:]
+    assert fetch_app(host, demo, "/whoami").json()["file_setting"] == "changed"
     assert not host.service(WORKER).is_running
     assert host.run(f"systemctl show -p LoadState --value {WORKER}").stdout.strip() == "not-found"
     assert not host.file("/etc/systemd/system/flaskstack-demo_worker@.service").exists
@@ -217,3 +240,18 @@ def test_a_process_type_taken_out_leaves_no_unit_behind(host, demo, deploy):
     assert result.returncode == 0, result.output[-3000:]
     assert version(host, demo) == "1.0.0"
     assert host.service(WORKER).is_running and host.service(WORKER).is_enabled
+    assert fetch_app(host, demo, "/whoami").json()["file_setting"] == "from settings.cfg"
+
+
+def test_the_host_is_left_with_the_releases_it_had(host, demo, releases_before):
+    kept, previous = releases_before
+    made = set(host.file(demo["releases_dir"]).listdir()) - kept
+    live = host.file(demo["current_link"]).linked_to.rsplit("/", 1)[-1]
+    assert live in kept, (live, kept)
+    for release in made:
+        host.check_output(f"rm -rf {demo['releases_dir']}/{release}")
+    if previous:
+        host.check_output(f"ln -sfn releases/{previous.rsplit('/', 1)[-1]} {demo['previous_link']}")
+    else:
+        host.check_output(f"rm -f {demo['previous_link']}")
+    assert set(host.file(demo["releases_dir"]).listdir()) == kept
