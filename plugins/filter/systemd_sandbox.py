@@ -21,6 +21,13 @@ options:
   overrides:
     description: Settings over the collection's; a null value leaves one out, a list repeats it.
     type: dict
+  live_release:
+    description:
+    - Start with what a unit that runs the application's own commands sets besides its sandbox, for its live release
+      (through C(current)) - its user and group, its settings and secrets (C(EnvironmentFile)), its code directory, its
+      environment first on C(PATH), C(PYTHONPATH) and C(VIRTUAL_ENV) - as the checks of a new release run.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -42,10 +49,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import sandbox
 
 
-def systemd_sandbox(app, overrides=None):
+def systemd_sandbox(app, overrides=None, live_release=False):
     """The sandbox lines of a unit."""
     try:
-        return sandbox.systemd_sandbox(app, overrides)
+        return sandbox.systemd_sandbox(app, overrides, live_release)
     except sandbox.SandboxError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

@@ -37,25 +37,39 @@ def _is_command(value):
     return isinstance(value, str) and bool(value.strip()) and "\n" not in value and "\r" not in value
 
 
+def unknown_keys(at, spec, allowed):
+    """The problem with the keys of a dictionary that are not allowed, if any."""
+    unknown = sorted(set(spec) - set(allowed))
+    if unknown:
+        yield f"{at}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(allowed))}."
+
+
+def _named(where, key, value, kind, example):
+    """The problems with a dictionary of named entries (process types, jobs)
+    and its entries whose name is valid: (problems, [(at, name, spec)])."""
+    if not isinstance(value, dict):
+        return [f"{where}.{key}: {value!r} must map {kind} names to {example}."], []
+    problems, entries = [], []
+    for name, spec in value.items():
+        at = f"{where}.{key}.{name}"
+        if not isinstance(name, str) or not KIND_NAME_RE.match(name):
+            problems.append(f"{at}: {name!r} is not a valid {kind} name; use lower case letters, digits and '-', starting with a letter.")
+        else:
+            entries.append((at, name, spec))
+    return problems, entries
+
+
 def process_problems(where, processes):
     """The problems with an application's processes: a dictionary of type name
     to a command line, or to {command, instances, stop_timeout}."""
-    if not isinstance(processes, dict):
-        yield f"{where}.processes: {processes!r} must map process type names to commands, e.g. {{worker: 'rq worker'}}."
-        return
-    for name, spec in processes.items():
-        at = f"{where}.processes.{name}"
-        if not isinstance(name, str) or not KIND_NAME_RE.match(name):
-            yield f"{at}: {name!r} is not a valid process type name; use lower case letters, digits and '-', starting with a letter."
-            continue
-        if isinstance(spec, str):
-            spec = {"command": spec}
+    problems, entries = _named(where, "processes", processes, "process type", "commands, e.g. {worker: 'rq worker'}")
+    yield from problems
+    for at, _, spec in entries:
+        spec = {"command": spec} if isinstance(spec, str) else spec
         if not isinstance(spec, dict):
             yield f"{at}: must be a command line or a dictionary with keys {', '.join(sorted(PROCESS_KEYS))}."
             continue
-        unknown = sorted(set(spec) - PROCESS_KEYS)
-        if unknown:
-            yield f"{at}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(PROCESS_KEYS))}."
+        yield from unknown_keys(at, spec, PROCESS_KEYS)
         if not _is_command(spec.get("command")):
             yield f"{at}.command: {spec.get('command')!r} must be a command line (one line)."
         for key in ("instances", "stop_timeout"):
@@ -66,22 +80,15 @@ def process_problems(where, processes):
 def job_problems(where, jobs, processes=None):
     """The problems with an application's jobs: a dictionary of job name to
     {command, on_calendar, randomized_delay, persistent, timeout}."""
-    if not isinstance(jobs, dict):
-        yield f"{where}.jobs: {jobs!r} must map job names to {{command, on_calendar}}, e.g. {{cleanup: {{command: ..., on_calendar: daily}}}}."
-        return
-    for name, spec in jobs.items():
-        at = f"{where}.jobs.{name}"
-        if not isinstance(name, str) or not KIND_NAME_RE.match(name):
-            yield f"{at}: {name!r} is not a valid job name; use lower case letters, digits and '-', starting with a letter."
-            continue
+    problems, entries = _named(where, "jobs", jobs, "job", "{command, on_calendar}, e.g. {purge: {command: ..., on_calendar: daily}}")
+    yield from problems
+    for at, name, spec in entries:
         if isinstance(processes, dict) and name in processes:
             yield f"{at}: {name!r} is also a process type of the application; give the job another name."
         if not isinstance(spec, dict):
             yield f"{at}: must be a dictionary with keys {', '.join(sorted(JOB_KEYS))}."
             continue
-        unknown = sorted(set(spec) - JOB_KEYS)
-        if unknown:
-            yield f"{at}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(JOB_KEYS))}."
+        yield from unknown_keys(at, spec, JOB_KEYS)
         if not _is_command(spec.get("command")):
             yield f"{at}.command: {spec.get('command')!r} must be a command line (one line)."
         calendar = spec.get("on_calendar")

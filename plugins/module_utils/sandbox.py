@@ -48,11 +48,29 @@ SANDBOX = {
     # killing the process.
     "SystemCallErrorNumber": "EPERM",
 }
-def systemd_sandbox(app, overrides=None):
+def run_settings(app, code_dir, wsgi_dir, venv_dir):
+    """What a unit that runs an application's code sets besides its sandbox,
+    as (setting, value) pairs: the application's user, its settings and
+    secrets, the code directory, and the environment first on PATH."""
+    return [
+        ("User", app["user"]),
+        ("Group", app["group"]),
+        ("EnvironmentFile", app["env_file"]),
+        ("EnvironmentFile", app["secrets_file"]),
+        ("WorkingDirectory", code_dir),
+        ("Environment", f"PYTHONPATH={wsgi_dir}:{code_dir}"),
+        ("Environment", f"PATH={venv_dir}/bin:/usr/local/bin:/usr/bin:/bin"),
+        ("Environment", f"VIRTUAL_ENV={venv_dir}"),
+    ]
+
+
+def systemd_sandbox(app, overrides=None, live_release=False):
     """The sandbox settings ("Key=Value" lines) of a unit that runs an
     application (an app_layouts entry): its writable_paths become
     ReadWritePaths. overrides: a dictionary of settings over these (a list
-    value repeats the setting; null leaves it out)."""
+    value repeats the setting; null leaves it out). live_release: the lines
+    start with run_settings for the live release (its paths through
+    "current"), for a unit that runs the application's own commands."""
     settings = dict(SANDBOX)
     writable = list(app["writable_paths"])
     if writable:
@@ -63,6 +81,9 @@ def systemd_sandbox(app, overrides=None):
             raise SandboxError(f"systemd_sandbox: {key!r} is not a systemd setting name.")
         settings[key] = value
     lines = []
+    if live_release:
+        for key, value in run_settings(app, app["code_dir"], app["wsgi_dir"], app["venv_dir"]):
+            lines.append(f'{key}="{value}"' if key == "Environment" else f"{key}={value}")
     for key, value in settings.items():
         if value is None:
             continue
@@ -79,22 +100,15 @@ def run_as_app(release, overrides=None):
     and settings, the release's code directory and virtualenv, the sandbox, in a
     transient systemd unit whose exit status and output it passes on."""
     app = release["app"]
-    return [
-        "systemd-run",
-        "--quiet",
-        "--wait",
-        "--pipe",
-        "--collect",
-        "--service-type=exec",
-        f"--property=User={app['user']}",
-        f"--property=Group={app['group']}",
-        f"--property=EnvironmentFile={app['env_file']}",
-        f"--property=EnvironmentFile={app['secrets_file']}",
-        f"--working-directory={release['code_dir']}",
-        f"--setenv=PYTHONPATH={release['wsgi_dir']}:{release['code_dir']}",
-        f"--setenv=PATH={release['venv_dir']}/bin:/usr/local/bin:/usr/bin:/bin",
-        f"--setenv=VIRTUAL_ENV={release['venv_dir']}",
-    ] + [f"--property={line}" for line in systemd_sandbox(app, overrides)]
+    argv = ["systemd-run", "--quiet", "--wait", "--pipe", "--collect", "--service-type=exec"]
+    for key, value in run_settings(app, release["code_dir"], release["wsgi_dir"], release["venv_dir"]):
+        if key == "WorkingDirectory":
+            argv.append(f"--working-directory={value}")
+        elif key == "Environment":
+            argv.append(f"--setenv={value}")
+        else:
+            argv.append(f"--property={key}={value}")
+    return argv + [f"--property={line}" for line in systemd_sandbox(app, overrides)]
 
 
 def live_command(app, command, overrides=None):

@@ -284,9 +284,7 @@ def _check_settings_files(where, files, app):
         if not isinstance(entry, dict):
             yield f"{at}: must be a dictionary with keys {', '.join(sorted(SETTINGS_FILE_KEYS))}."
             continue
-        unknown = sorted(set(entry) - SETTINGS_FILE_KEYS)
-        if unknown:
-            yield f"{at}: unknown key(s) {', '.join(map(repr, unknown))}; allowed keys: {', '.join(sorted(SETTINGS_FILE_KEYS))}."
+        yield from processes.unknown_keys(at, entry, SETTINGS_FILE_KEYS)
         dest = entry.get("dest")
         if not isinstance(dest, str) or not RELATIVE_PATH_RE.match(dest) or os.path.dirname(dest) not in shared or not os.path.basename(dest):
             yield (
