@@ -12,19 +12,25 @@ short_description: The applications' settings files, as entries of config_files
 description:
 - 'The C(settings_files) of the applications as entries of M(flaskstack.deploy.config_files): each at
   C(/srv/flaskstack/NAME/shared/DEST), owned by root, group the application''s, mode 0640, secret unless its C(secret) is
-  false, its C(content) or its C(template) (rendered with the application''s layout as C(item)).'
+  false, rendered from its C(template) with the application''s layout as C(item), or, for a file given as C(content),
+  from O(content_template), which reads the content from the application''s definition (C(item) and the file''s index,
+  C(settings_file)), so that the content is in no variable that Ansible shows.'
 options:
   _input:
     description: Applications, from P(flaskstack.deploy.app_layouts#filter).
     type: list
     elements: dict
     required: true
+  content_template:
+    description: The template that writes a file given as content.
+    type: str
+    required: true
 """
 
 EXAMPLES = r"""
 - name: Write the settings files
   flaskstack.deploy.config_files:
-    files: "{{ apps | flaskstack.deploy.settings_files }}"
+    files: "{{ apps | flaskstack.deploy.settings_files('settings_file.j2') }}"
 """
 
 RETURN = r"""
@@ -38,10 +44,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.module_utils import layout
 
 
-def settings_files(apps):
+def settings_files(apps, content_template):
     """The settings files of the applications."""
     try:
-        return layout.settings_file_entries(list(apps))
+        return layout.settings_file_entries(list(apps), content_template)
     except (KeyError, TypeError) as exc:
         raise AnsibleFilterError(f"settings_files: expects applications from flaskstack.deploy.app_layouts ({exc})") from None
 

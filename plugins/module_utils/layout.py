@@ -117,9 +117,11 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "releases_dir": f"{base_dir}/releases",
         "shared_dir": f"{base_dir}/shared",
         "shared_paths": [f"{base_dir}/shared/{d}" for d in shared_dirs],
-        # Settings files written into the shared directories (settings_files).
+        # Settings files written into the shared directories (settings_files): where,
+        # and from what; never their content (a layout is printed, the content may be secret).
         "settings_files": [
-            dict(f, path=f"{base_dir}/shared/{f['dest']}", secret=f.get("secret", True)) for f in app.get("settings_files") or []
+            {"dest": f["dest"], "path": f"{base_dir}/shared/{f['dest']}", "secret": f.get("secret", True), "template": f.get("template")}
+            for f in app.get("settings_files") or []
         ],
         "repo_dir": f"{base_dir}/repo",
         "envs_dir": f"{base_dir}/envs",
@@ -242,16 +244,20 @@ def changed_apps(apps, changed_paths, pattern):
     return [app["name"] for entry, app in zip(per_app(apps, path=pattern), apps) if entry["path"] in changed]
 
 
-def settings_file_entries(apps):
+def settings_file_entries(apps, content_template):
     """The settings files of the applications, as entries of the module
     flaskstack.deploy.config_files: root's, the application's group, 0640;
-    secret unless asked otherwise; a template rendered with the layout as item."""
+    secret unless asked otherwise. A file given as a template is that template,
+    rendered with the layout as item; one given as content is content_template,
+    which reads it from the application's definition (item, and the file's
+    index as settings_file): the content stays out of every variable that is shown."""
     out = []
     for app in apps:
-        for f in app["settings_files"]:
-            entry = {"dest": f["path"], "owner": "root", "group": app["group"], "mode": "0640", "secret": f["secret"], "vars": {"item": app}}
-            entry.update({"content": f["content"]} if "content" in f else {"template": f["template"]})
-            out.append(entry)
+        for index, f in enumerate(app["settings_files"]):
+            out.append({
+                "dest": f["path"], "owner": "root", "group": app["group"], "mode": "0640", "secret": f["secret"],
+                "template": f["template"] or content_template, "vars": {"item": app, "settings_file": index},
+            })  # fmt: skip
     return out
 
 

@@ -123,10 +123,12 @@ def test_secret_values_are_masked_in_output():
 def test_settings_files_go_into_a_shared_directory_readable_by_the_group_only():
     one = lay(shared_dirs=["instance"], settings_files=[{"dest": "instance/settings.cfg", "content": "A = 1\n"},
                                                         {"dest": "instance/public.cfg", "template": "/t/p.j2", "secret": False}])  # fmt: skip
-    entries = layout.settings_file_entries([one])
+    entries = layout.settings_file_entries([one], "settings_file.j2")
     assert entries[0] == {"dest": "/srv/flaskstack/demo/shared/instance/settings.cfg", "owner": "root", "group": "demo", "mode": "0640",
-                          "secret": True, "vars": {"item": one}, "content": "A = 1\n"}  # fmt: skip
+                          "secret": True, "template": "settings_file.j2", "vars": {"item": one, "settings_file": 0}}  # fmt: skip
     assert entries[1]["template"] == "/t/p.j2" and entries[1]["secret"] is False
+    # The content is in no layout: layouts are shown in Ansible's output.
+    assert "A = 1" not in str(one)
     assert layout.changed_apps([one], ["/srv/flaskstack/demo/shared/instance/public.cfg"], "settings_files") == ["demo"]
     assert layout.changed_apps([one], ["/etc/flaskstack/demo/app.env"], "settings_files") == []
     assert errors(shared_dirs=["instance"], settings_files=[{"dest": "config/settings.cfg", "content": ""}])

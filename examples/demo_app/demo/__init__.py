@@ -22,7 +22,8 @@ PAGE = """<!doctype html>
 
 def create_app():
     """Build the application; its settings come from the environment."""
-    app = Flask(__name__)
+    # Settings files are read from the instance folder (instance/settings.cfg).
+    app = Flask(__name__, instance_relative_config=True)
     app.config["GREETING"] = os.environ.get("DEMO_GREETING", "Hello from Flask")
     app.config["APP_NAME"] = os.environ.get("DEMO_NAME", "demo")
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
