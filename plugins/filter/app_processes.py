@@ -16,7 +16,10 @@ description:
 - V(wanted), the units that run (each instance of a process type, each job's timer);
 - 'V(left), the units found on the host (O(arg): the paths the globs matched) that are no longer wanted:
   C({units: [to stop and disable], files: [to remove]});'
-- V(restarts), the instances to restart for the applications named in O(arg) (a new release or new settings);
+- 'V(restarts), the units to restart after a switch, of those that run now. O(arg) is a dictionary: C(names), the applications
+  on a new release or with new settings (their process instances restart); C(changed_paths), the changed files (the units
+  that run of an application whose unit files are among them restart); C(units), the units as
+  M(flaskstack.deploy.stack_info) read them;'
 - V(changed), the units that run of the applications whose unit files are among the paths in O(arg).
 options:
   _input:
@@ -30,9 +33,10 @@ options:
     choices: [files, globs, wanted, left, restarts, changed]
     required: true
   arg:
-    description: For V(left), the paths found; for V(restarts), the names of the applications; for V(changed), the changed paths.
-    type: list
-    elements: str
+    description: >-
+      For V(left), what M(flaskstack.deploy.stack_info) found for the globs (a dictionary) or the paths found (a list);
+      for V(restarts), a dictionary (see above); for V(changed), the changed paths.
+    type: raw
 """
 
 EXAMPLES = r"""
@@ -55,7 +59,7 @@ WHAT = {
     "globs": lambda apps, arg: processes.unit_globs(apps),
     "wanted": lambda apps, arg: processes.wanted_units(apps),
     "left": processes.left_units,
-    "restarts": processes.restarts,
+    "restarts": lambda apps, arg: processes.restarts(apps, arg.get("names"), arg.get("changed_paths"), arg.get("units")),
     "changed": processes.changed_units,
 }
 
@@ -66,7 +70,7 @@ def app_processes(apps, what, arg=None):
         raise AnsibleFilterError(f"app_processes: {what!r} is not one of {', '.join(WHAT)}")
     try:
         return WHAT[what](list(apps), arg)
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise AnsibleFilterError(f"app_processes: expects applications from flaskstack.deploy.app_layouts ({exc})") from None
 
 

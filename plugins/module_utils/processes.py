@@ -177,11 +177,17 @@ def wanted_units(apps):
     ]
 
 
-def left_units(apps, found_paths):
-    """The process and job units found on the host (paths from unit_globs) that
-    the applications no longer have: removed process types and jobs, and the
-    instances above a process type's count. Returns {"units": names to stop
-    and disable, "files": unit files to remove}."""
+def left_units(apps, found):
+    """The process and job units found on the host that the applications no
+    longer have: removed process types and jobs, and the instances above a
+    process type's count. found: the paths unit_globs matched, or what
+    flaskstack.deploy.stack_info returned for its globs (pattern -> paths; only
+    those of unit_globs count). Returns {"units": names to stop and disable,
+    "files": unit files to remove}."""
+    if isinstance(found, dict):
+        found_paths = [p for pattern in unit_globs(apps) for p in found.get(pattern) or []]
+    else:
+        found_paths = found
     keep_files = {f["dest"] for f in unit_files(apps)}
     keep_units = set(wanted_units(apps))
     units, files = [], []
@@ -197,11 +203,17 @@ def left_units(apps, found_paths):
     return {"units": list(dict.fromkeys(units)), "files": files}
 
 
-def restarts(apps, names):
-    """The running units to restart for the applications named (on a new
-    release, new settings or new unit files): their process instances; a job
-    starts on the live release each time anyway."""
-    return [u for app in apps if app["name"] in names for proc in app["processes"] for u in proc["instance_units"]]
+def restarts(apps, names, changed_paths=None, states=None):
+    """The units to restart after a switch: the process instances of the
+    applications named (on a new release or with new settings; a job starts
+    on the live release each time anyway) and the units that run of those
+    whose unit files changed (changed_units), of them the ones that run now
+    (states: unit -> its state as flaskstack.deploy.stack_info reads it; the
+    others are started, not restarted)."""
+    named = [u for app in apps if app["name"] in (names or []) for proc in app["processes"] for u in proc["instance_units"]]
+    return [
+        u for u in dict.fromkeys(named + changed_units(apps, changed_paths)) if ((states or {}).get(u) or {}).get("active_state") == "active"
+    ]
 
 
 def changed_units(apps, changed_paths):

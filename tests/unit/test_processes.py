@@ -61,6 +61,9 @@ def test_left_units_are_what_the_host_has_and_the_applications_no_longer_want():
         "/etc/systemd/system/timers.target.wants/flaskstack-demo_old.timer",
     ]
     left = processes.left_units([one], found)
+    # What stack_info returns for its globs: only the patterns of unit_globs count.
+    by_pattern = {"/srv/flaskstack/demo/releases/*": ["/srv/flaskstack/demo/releases/r1"], "/etc/systemd/system/flaskstack-demo_*": found}
+    assert processes.left_units([one], by_pattern) == left
     assert left["files"] == [
         "/etc/systemd/system/flaskstack-demo_mailer@.service",
         "/etc/systemd/system/flaskstack-demo_old.service",
@@ -79,8 +82,14 @@ def test_left_units_are_what_the_host_has_and_the_applications_no_longer_want():
 
 def test_restarts_follow_the_applications_named_and_the_changed_unit_files():
     one = lay(processes=WORKER, jobs=JOBS)
-    assert processes.restarts([one], ["demo"]) == ["flaskstack-demo_worker@1.service"]
-    assert processes.restarts([one], ["blog"]) == []
+    running = {"flaskstack-demo_worker@1.service": {"active_state": "active"}, "flaskstack-demo_purge.timer": {"active_state": "active"}}
+    assert processes.restarts([one], ["demo"], [], running) == ["flaskstack-demo_worker@1.service"]
+    assert processes.restarts([one], ["blog"], [], running) == []
+    # A unit that does not run is started, not restarted.
+    assert processes.restarts([one], ["demo"], [], {"flaskstack-demo_worker@1.service": {"active_state": "failed"}}) == []
+    assert processes.restarts([one], ["demo"], ["/etc/systemd/system/flaskstack-demo_purge.timer"], running) == [
+        "flaskstack-demo_worker@1.service", "flaskstack-demo_purge.timer",
+    ]  # fmt: skip
     changed = processes.changed_units([one], ["/etc/systemd/system/flaskstack-demo_purge.timer"])
     assert changed == ["flaskstack-demo_worker@1.service", "flaskstack-demo_purge.timer"]
     assert processes.changed_units([one], ["/etc/flaskstack/demo/app.env"]) == []
