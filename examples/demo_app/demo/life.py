@@ -6,6 +6,7 @@ worker's jobs (RQ, with Redis at DEMO_REDIS_URL) and a scheduled job (the
 import json
 import os
 import pathlib
+import re
 import sqlite3
 import time
 
@@ -41,11 +42,15 @@ def migrate(version):
     return applied
 
 
-def record(seconds):
-    """A queue job: waits, then answers which release ran it (the one the
+def record(seconds, until=None):
+    """A queue job: waits seconds (with until, a file's path: until that file
+    exists, at most seconds), then answers which release ran it (the one the
     worker imported this module from when it took the job)."""
-    time.sleep(seconds)
-    return {"slept": seconds, "version": VERSION, "pid": os.getpid()}
+    started = time.monotonic()
+    deadline = started + seconds
+    while time.monotonic() < deadline and not (until and os.path.exists(until)):
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())) if until else max(0.0, deadline - time.monotonic()))
+    return {"slept": round(time.monotonic() - started, 1), "version": VERSION, "pid": os.getpid()}
 
 
 def register(app, version):
@@ -88,8 +93,13 @@ def register(app, version):
         jobs = queue()
         if jobs is None:
             return jsonify(error="no queue (DEMO_REDIS_URL)"), 404
-        seconds = min(float(request.args.get("seconds", 0)), 60.0)
-        job = jobs.enqueue("demo.life.record", seconds, job_timeout=120, result_ttl=3600)
+        seconds = min(float(request.args.get("seconds", 0)), 600.0)
+        # until=NAME: the job ends when the file NAME appears in the instance folder.
+        until = request.args.get("until", "")
+        if until and not re.fullmatch(r"[a-z0-9-]+", until):
+            return jsonify(error="until: a file name of a-z, 0-9 and -"), 400
+        until = str(pathlib.Path(app.instance_path) / until) if until else None
+        job = jobs.enqueue("demo.life.record", seconds, until, job_timeout=seconds + 60, result_ttl=3600)
         return jsonify(id=job.id), 202
 
     @app.get("/jobs/<job_id>")

@@ -2,7 +2,8 @@
 its database migrated by its release command (once per deploy, a failing one
 stopping the deploy with the live release serving), a queue worker (RQ on the
 lab's Redis, a process type) that finishes the job in hand when a deploy
-restarts it onto the new release, a scheduled job (a systemd timer), one-off
+restarts it onto the new release (a job that ends when the test lets it, once the worker
+got its stop signal), a scheduled job (a systemd timer), one-off
 commands (playbooks/run.yml), a settings file in its instance folder, and a
 process type taken out of the variables.
 
@@ -11,6 +12,7 @@ the app server's): checked here only, on both distributions. The tests run in
 order, before the shared suite, and leave the demo on the release it had.
 """
 
+import concurrent.futures
 import hashlib
 import json
 import pathlib
@@ -93,8 +95,8 @@ def version(host, demo):
     return fetch_app(host, demo, "/health").json()["version"]
 
 
-def enqueue(host, demo, seconds):
-    answer = fetch_app(host, demo, f"/jobs?seconds={seconds}", method="POST")
+def enqueue(host, demo, seconds, until=None):
+    answer = fetch_app(host, demo, f"/jobs?seconds={seconds}" + (f"&until={until}" if until else ""), method="POST")
     assert answer.status == 202, answer.body
     return answer.json()["id"]
 
@@ -194,16 +196,33 @@ def test_a_one_off_command_shows_its_output_and_masks_the_secrets(host, raw_demo
 def test_a_deploy_lets_the_job_in_hand_finish_then_the_worker_runs_the_new_release(host, demo, deploy):
     before = version(host, demo)
     runs = len(migrations(host, demo)["runs"])
-    job = enqueue(host, demo, 45)
+    # A job that runs until the test lets it end (the file job-go in the instance folder).
+    go = f"{demo['base_dir']}/shared/instance/job-go"
+    host.check_output(f"rm -f {go}")
+    job = enqueue(host, demo, 600, until="job-go")
     assert wait_for_job(host, demo, job, {"started"}, 30)["status"] == "started"
     since = time.time() - 1
-    result = deploy("6.0.0", ("0002_tags", "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT)"))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        running = pool.submit(deploy, "6.0.0", ("0002_tags", "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT)"))
+        try:
+            # The deploy restarts the worker onto the new release: the worker gets its stop
+            # signal with the job in hand...
+            deadline = time.monotonic() + 600
+            while not running.done() and time.monotonic() < deadline and not re.search(r"warm shut ?down", journal(host, WORKER, since), re.I):
+                time.sleep(1)
+            assert not running.done(), f"the deploy ended with the job in hand: {running.result().output[-3000:]}"
+            assert re.search(r"warm shut ?down", journal(host, WORKER, since), re.I), "the worker got no stop signal"
+            # ... and the deploy waits while the job runs.
+            time.sleep(3)
+            assert fetch_app(host, demo, f"/jobs/{job}").json()["status"] == "started" and not running.done()
+        finally:
+            host.check_output(f"runuser -u demo -- touch {go}")
+        result = running.result(timeout=900)
+    host.check_output(f"rm -f {go}")
     assert result.returncode == 0, result.output[-4000:]
     # The job in hand was finished by the release that took it, then the worker restarted.
     state = wait_for_job(host, demo, job, {"finished", "failed"}, 60)
     assert state["status"] == "finished" and state["result"]["version"] == before, state
-    log = journal(host, WORKER, since)
-    assert re.search(r"warm shut ?down", log, re.I), log[-2000:]
     assert version(host, demo) == "6.0.0"
     assert wait_for_job(host, demo, enqueue(host, demo, 0), {"finished", "failed"}, 60)["result"]["version"] == "6.0.0"
     # Its release command ran once, in the new release: the database has its migration.
