@@ -14,10 +14,16 @@ DOCUMENTATION = r"""
       (relative to the file), and returns a SHA-256 digest of their text, so that the same requirements name
       the same dependency environment.
     - A file that does not exist counts as empty (an application may have no requirements file).
+    - With O(projects), also whether an application's code is a Python project that pip can install (a C(setup.py), or a
+      C(pyproject.toml) with a C([project]) or C([build-system]) table).
   options:
     _terms:
       description: The requirements files.
       required: true
+    projects:
+      description: A requirements file (as given in O(_terms)) -> the directory of the code to check for a Python project.
+      type: dict
+      default: {}
 """
 
 EXAMPLES = r"""
@@ -30,7 +36,8 @@ RETURN = r"""
   _raw:
     description:
       - One dictionary per file - V(digest), V(files) (the files read), V(exists), V(missing) (included files that
-        do not exist) and V(local) (whether a line installs from the local file system, such as C(-e .)).
+        do not exist), V(local) (whether a line installs from the local file system, such as C(-e .)) and V(project)
+        (whether the code in the directory O(projects) names is a Python project).
     type: list
     elements: dict
 """
@@ -45,4 +52,9 @@ class LookupModule(LookupBase):
     """flaskstack.deploy.requirements_digest"""
 
     def run(self, terms, variables=None, **kwargs):
-        return [requirements_digest(read_text, os.path.expanduser(str(term))) for term in terms]
+        self.set_options(var_options=variables, direct=kwargs)
+        projects = self.get_option("projects") or {}
+        return [
+            requirements_digest(read_text, os.path.expanduser(str(term)), projects.get(str(term)) and os.path.expanduser(str(projects[str(term)])))
+            for term in terms
+        ]

@@ -29,6 +29,13 @@ import tarfile
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import pairings
 
+# Flask puts the instance folder of an installed package at
+# sys.prefix/var/NAME-instance: in an environment with the application's
+# project installed (install_project), on the host or in an image, "var" is a
+# link to the application's shared directory (from envs/ENV), so that the
+# instance folder is shared/NAME-instance (a shared_dirs entry).
+PROJECT_VAR_LINK = "../../shared"
+
 RUNTIMES = ("virtualenv", "container")
 # The app servers that run in a container (the pairing table says which).
 APP_SERVERS = tuple(name for name, server in pairings.APP_SERVERS.items() if server["in_container"])
@@ -164,7 +171,8 @@ def env_dockerfile(release, base_image, pip_conf=False, pip_ca=None):
     at the path the host's layout gives it, with the requirements, the
     packages and the app server, checked with pip check. Its context is the
     release directory; only the requirements files are copied in (the whole
-    code when they install from it), so that it is built once per environment."""
+    code when they install from it, or when the code is a project installed
+    with its dependencies), so that it is built once per environment."""
     app = release["app"]
     code = "/tmp/flaskstack-code"
     files = release.get("requirements_files")
@@ -181,10 +189,16 @@ def env_dockerfile(release, base_image, pip_conf=False, pip_ca=None):
     if release.get("requirements_exist", True):
         install += ["--requirement", f"{code}/{app['requirements']}"]
     install += list(release["pip_packages"])
+    var_link = ""
+    if release.get("project"):
+        # The code is a Python project (install_project): installed with its dependencies,
+        # and Flask's instance folder of an installed package in the shared directory.
+        install.append(code)
+        var_link = f" && ln -sfn {PROJECT_VAR_LINK} {_sh_quote(release['env_dir'] + '/var')}"
     quoted = " ".join(_sh_quote(a) for a in install)
     lines.append(
         f"RUN python3 -m venv {_sh_quote(release['env_dir'])} && {quoted}"
-        f" && {_sh_quote(release['env_dir'] + '/bin/pip')} check && rm -rf {code}"
+        f" && {_sh_quote(release['env_dir'] + '/bin/pip')} check{var_link} && rm -rf {code}"
     )
     lines.append(f"LABEL {_labels({LABEL_APP: app['name'], LABEL_ENV: release['env_id'], LABEL_KIND: 'env'})}")
     return "\n".join(lines) + "\n"

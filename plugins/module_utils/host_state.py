@@ -286,7 +286,10 @@ def gather(params, run, cpus=None):
     result["groups"] = group_entries(params.get("groups") or [])
     result["certificates"] = certificate_info(params.get("certificates") or [], run)
     result["contents"] = read_files(params.get("read") or [])
-    result["requirements"] = {path: requirements_digest(read_text, path) for path in dict.fromkeys(params.get("requirements") or [])}
+    projects = params.get("projects") or {}
+    result["requirements"] = {
+        path: requirements_digest(read_text, path, projects.get(path)) for path in dict.fromkeys(params.get("requirements") or [])
+    }
     result["containers"] = container_states(params.get("containers") or [], run)
     result["upgrades"] = pending_upgrades(run) if params.get("upgrades") else None
     return result

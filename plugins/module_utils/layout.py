@@ -94,6 +94,7 @@ def layout(app, app_server=None, web_server=None, runtime=None):
         "secret_env_keys": sorted(app.get("secret_env", {})),
         "requirements": app.get("requirements", "requirements.txt"),
         "packages": list(app.get("packages", [])),
+        "install_project": app.get("install_project", True),
         "health_path": health_path,
         "workers": app.get("workers"),
         "trusted_proxies": app.get("trusted_proxies", 0 if hosted else server["trusted_proxies"]),

@@ -40,6 +40,13 @@ _LOCAL_RE = re.compile(
 )
 
 
+# What makes an application's code a Python project that pip can install
+# (install_project): a setup.py, or a pyproject.toml that declares the project
+# (PEP 621) or how to build it (PEP 517), not one that only configures tools.
+PROJECT_FILES = ("pyproject.toml", "setup.py")
+_PROJECT_TABLE_RE = re.compile(r"^\s*\[\s*(?:project|build-system)\s*\]\s*(?:#.*)?$", re.M)
+
+
 class ReleaseError(ValueError):
     """A release that cannot be named, or a rollback to a release that cannot exist."""
 
@@ -48,16 +55,26 @@ def _id(inputs):
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def requirements_digest(read, path):
+def is_project(read, code_dir):
+    """Whether the code in code_dir is a Python project pip can install (PROJECT_FILES)."""
+    if read(posixpath.join(code_dir, "setup.py")) is not None:
+        return True
+    pyproject = read(posixpath.join(code_dir, "pyproject.toml"))
+    return pyproject is not None and bool(_PROJECT_TABLE_RE.search(pyproject))
+
+
+def requirements_digest(read, path, project_dir=None):
     """The digest of a requirements file and of every file it includes (-r, -c).
 
     read(path) returns a file's text, or None when it does not exist. Returns
     {"digest", "files" (the files read, in order), "local" (whether a line
     installs from the local file system, so that the environment depends on
     the code), "missing" (included files that do not exist), "exists" (whether
-    the file itself does)}. A file that does
+    the file itself does), "project" (whether the code in project_dir, when
+    given, is a Python project: is_project)}. A file that does
     not exist counts as empty: an application may have no requirements file.
     """
+    project = bool(project_dir) and is_project(read, project_dir)
     digest = hashlib.sha256()
     files, missing, local = [], [], False
     exists = read(path) is not None
@@ -86,7 +103,7 @@ def requirements_digest(read, path):
                 pending.append(posixpath.normpath(posixpath.join(posixpath.dirname(current), target)))
             elif _LOCAL_RE.search(line):
                 local = True
-    return {"digest": digest.hexdigest(), "files": files, "local": local, "missing": missing, "exists": exists}
+    return {"digest": digest.hexdigest(), "files": files, "local": local, "missing": missing, "exists": exists, "project": project}
 
 
 def read_text(path):
@@ -210,11 +227,16 @@ def app_release(app, digests, requirements, python_version, server_packages=None
         # holds the code, so that new code makes a new one (the app server is the image's).
         server_packages, python_version = {}, "dockerfile:" + app["image_dockerfile"]
         found = dict(found, local=True)
+    project = bool(found.get("project")) and app.get("install_project", True) and not app.get("image_given") and not app.get("image_dockerfile")
+    if project:
+        # The project is installed into the environment, which then holds the code: new code, a new environment.
+        found = dict(found, local=True)
     environment = env_id(app, found, python_version, server_packages, source or "", wheelhouse, index_url)
     out = release(app, source, environment, server_packages)
     out["requirements_files"] = containers.requirement_files(found, app["requirements"])
     out["requirements_exist"] = bool(found.get("exists", True))
     out["wheelhouse"] = bool(wheelhouse)
+    out["project"] = project
     return out
 
 
@@ -293,7 +315,9 @@ def rollback_step(target):
 def env_build_item(release, wheelhouse=False):
     """The run_steps item that builds a release's dependency environment: a
     virtualenv (pip's settings, pip.conf, are in its directory already), the
-    packages, pip check; marked finished when all passed, removed when not."""
+    packages (and the project, from a copy of the code, since a build may write
+    into its source tree), pip check; marked finished when all passed, removed
+    when not."""
     env_dir = release["env_dir"]
     pip = f"{env_dir}/bin/pip"
     install = [pip, "install", "--no-input"]
@@ -302,19 +326,27 @@ def env_build_item(release, wheelhouse=False):
     if release.get("requirements_exist", True):
         install += ["--requirement", f"{release['code_dir']}/{release['app']['requirements']}"]
     install += list(release["pip_packages"])
-    steps = [
-        {"step": "venv", "argv": ["python3", "-m", "venv", env_dir]},
+    project_copy = f"{env_dir}/project"
+    steps = [{"step": "venv", "argv": ["python3", "-m", "venv", env_dir]}]
+    if release.get("project"):
+        steps.append({"step": "copy the project", "argv": ["cp", "-a", "--", release["code_dir"], project_copy]})
+        install.append(project_copy)
+    steps += [
         {"step": "pip install", "argv": install},
         {"step": "pip check", "argv": [pip, "check"]},
     ]
-    if wheelhouse:
-        steps.append({"step": "remove the wheelhouse", "argv": ["rm", "-rf", "--", f"{env_dir}/wheelhouse"]})
+    if release.get("project"):
+        steps.append({"step": "link var to the shared directory", "argv": ["ln", "-sfn", containers.PROJECT_VAR_LINK, f"{env_dir}/var"]})
+    leftovers = ([f"{env_dir}/wheelhouse"] if wheelhouse else []) + ([project_copy] if release.get("project") else [])
+    if leftovers:
+        steps.append({"step": "remove the copies", "argv": ["rm", "-rf", "--", *leftovers]})
     marker = {
         "env": release["env_id"],
         "app": release["name"],
         "requirements": release["app"]["requirements"],
         "packages": release["pip_packages"],
         "wheelhouse": bool(wheelhouse),
+        "project": bool(release.get("project")),
     }
     return {
         "name": release["name"],

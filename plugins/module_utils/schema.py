@@ -491,6 +491,18 @@ APP_KEYS = {
         "summary": "The requirements file in the code (skipped when it does not exist).",
         "doc": ["The requirements file, relative to the code (skipped when it does not exist)."],
     },
+    "install_project": {
+        "spec": {"type": "bool", "default": True},
+        "check": _check_bool("install_project"),
+        "default": "`true`",
+        "summary": "Install the code with pip, with the dependencies it declares, when it is a Python project (`pyproject.toml` or `setup.py`).",
+        "doc": [
+            "When the code is a Python project (a C(setup.py), or a C(pyproject.toml) with a C([project]) or C([build-system])"
+            " table), pip installs it into the release's dependency environment, with the dependencies it declares, after the"
+            " requirements file and O(app_apps[].packages). The environment then holds the code, so new code builds a new one."
+            " V(false): the requirements file and O(app_apps[].packages) only (new code alone then builds no environment).",
+        ],
+    },
     "packages": {
         "spec": {"type": "list", "elements": "str", "default": []},
         "check": _check_packages,

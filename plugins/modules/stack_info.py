@@ -77,6 +77,12 @@ options:
     type: list
     elements: path
     default: []
+  projects:
+    description:
+      - A file of O(requirements) -> the directory of the code to check for a Python project that pip can install
+        (V(project) in its result).
+    type: dict
+    default: {}
   containers:
     description: Applications of the container runtime whose containers to report (by the label C(flaskstack.app)).
     type: list
@@ -161,7 +167,7 @@ contents:
   type: dict
   returned: always
 requirements:
-  description: Per file of O(requirements) V(digest), V(files), V(exists), V(missing) and V(local).
+  description: Per file of O(requirements) V(digest), V(files), V(exists), V(missing), V(local) and V(project).
   type: dict
   returned: always
 containers:
@@ -192,6 +198,7 @@ def main():
             "certificates": {"type": "list", "elements": "path", "default": []},
             "read": {"type": "list", "elements": "path", "default": []},
             "requirements": {"type": "list", "elements": "path", "default": []},
+            "projects": {"type": "dict", "default": {}},
             "containers": {"type": "list", "elements": "str", "default": []},
             "upgrades": {"type": "bool", "default": False},
         },

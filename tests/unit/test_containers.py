@@ -112,6 +112,10 @@ def test_the_dockerfiles():
     assert "USER ${APP_UID}:${APP_GID}" in dockerfile
     assert files["pip.conf"] == "[global]\n" and files["pip-ca.pem"] == "PEM"
     assert set(containers.build_files(rel, "base:1")) == {"env.Dockerfile", "Dockerfile"}
+    # A Python project (install_project): the whole code goes in, and pip installs it.
+    project = containers.build_files(dict(rel, project=True, requirements_files=None), "base:1")["env.Dockerfile"]
+    assert "COPY app /tmp/flaskstack-code\n" in project and "werkzeug /tmp/flaskstack-code &&" in project
+    assert f"ln -sfn ../../shared {rel['env_dir']}/var" in project
 
 
 def test_docker_environment_file_lines():

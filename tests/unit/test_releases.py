@@ -220,3 +220,42 @@ def test_switches_that_go_back_and_what_the_play_says():
     assert "Rolled back to release aaaaaaaaaaaa, but it does not answer its health check either" in worse
     (first,) = releases.switch_failures([steps[1]], {}, {}, 60, {"msg": "reload failed"})
     assert "switching to release dddddddddddd failed: reload failed" in first and "no earlier release" in first
+
+
+@pytest.mark.parametrize(
+    ("files", "project"),
+    [
+        ({"/src/setup.py": "from setuptools import setup\nsetup()\n"}, True),
+        ({"/src/pyproject.toml": '[project]\nname = "shop"\ndependencies = ["flask"]\n'}, True),
+        ({"/src/pyproject.toml": '[build-system]\nrequires = ["hatchling"]\n'}, True),
+        # A pyproject.toml that only configures tools is not a project.
+        ({"/src/pyproject.toml": "[tool.black]\nline-length = 100\n# [project]\n"}, False),
+        ({}, False),
+    ],
+)
+def test_a_python_project_is_told_by_its_setup_py_or_its_pyproject_tables(files, project):
+    files = dict(files, **{"/src/requirements.txt": "flask\n"})
+    assert releases.requirements_digest(files.get, "/src/requirements.txt", "/src")["project"] is project
+    # Only when asked where the code is.
+    assert releases.requirements_digest(files.get, "/src/requirements.txt")["project"] is False
+
+
+def test_a_project_is_installed_into_an_environment_that_follows_its_code():
+    files = {"/src/pyproject.toml": '[project]\nname = "shop"\n'}
+    found = releases.requirements_digest(files.get, "/src/requirements.txt", "/src")
+    one, other = ({"demo": d} for d in ("a" * 64, "b" * 64))
+    first = releases.app_release(lay(), one, {"demo": found}, "3.11.2", SERVER)
+    assert first["project"] and first["requirements_files"] is None
+    assert releases.app_release(lay(), other, {"demo": found}, "3.11.2", SERVER)["env_id"] != first["env_id"]
+    steps = releases.env_build_item(first)["steps"]
+    assert [s["step"] for s in steps] == ["venv", "copy the project", "pip install", "pip check", "link var to the shared directory", "remove the copies"]
+    copy = first["env_dir"] + "/project"
+    assert steps[1]["argv"] == ["cp", "-a", "--", first["code_dir"], copy]
+    assert steps[2]["argv"][-1] == copy and steps[-1]["argv"] == ["rm", "-rf", "--", copy]
+    # Flask's instance folder of an installed package (sys.prefix/var/NAME-instance) is in the shared directory.
+    assert steps[4]["argv"] == ["ln", "-sfn", "../../shared", first["env_dir"] + "/var"]
+    # install_project: false, the requirements only: new code alone builds no environment.
+    plain = releases.app_release(lay(install_project=False), one, {"demo": found}, "3.11.2", SERVER)
+    assert not plain["project"]
+    assert releases.app_release(lay(install_project=False), other, {"demo": found}, "3.11.2", SERVER)["env_id"] == plain["env_id"]
+    assert [s["step"] for s in releases.env_build_item(plain)["steps"]] == ["venv", "pip install", "pip check"]
