@@ -14,13 +14,12 @@ description:
 - V(files), the unit files, as entries of M(flaskstack.deploy.config_files);
 - V(globs), the patterns of every unit file and enabled link that may be on the host for them;
 - V(wanted), the units that run (each instance of a process type, each job's timer);
-- 'V(left), the units found on the host (O(arg): the paths the globs matched) that are no longer wanted:
+- 'V(left), the units found on the host (O(arg): what M(flaskstack.deploy.stack_info) returned for the globs) that are no longer wanted:
   C({units: [to stop and disable], files: [to remove]});'
 - 'V(restarts), the units to restart after a switch, of those that run now. O(arg) is a dictionary: C(names), the applications
   on a new release or with new settings (their process instances restart); C(changed_paths), the changed files (the units
   that run of an application whose unit files are among them restart); C(units), the units as
-  M(flaskstack.deploy.stack_info) read them;'
-- V(changed), the units that run of the applications whose unit files are among the paths in O(arg).
+  M(flaskstack.deploy.stack_info) read them.'
 options:
   _input:
     description: Applications, from P(flaskstack.deploy.app_layouts#filter).
@@ -30,12 +29,12 @@ options:
   what:
     description: What to return.
     type: str
-    choices: [files, globs, wanted, left, restarts, changed]
+    choices: [files, globs, wanted, left, restarts]
     required: true
   arg:
     description: >-
-      For V(left), what M(flaskstack.deploy.stack_info) found for the globs (a dictionary) or the paths found (a list);
-      for V(restarts), a dictionary (see above); for V(changed), the changed paths.
+      For V(left), what M(flaskstack.deploy.stack_info) found for the globs (pattern -> paths);
+      for V(restarts), a dictionary (see above).
     type: raw
 """
 
@@ -60,7 +59,6 @@ WHAT = {
     "wanted": lambda apps, arg: processes.wanted_units(apps),
     "left": processes.left_units,
     "restarts": lambda apps, arg: processes.restarts(apps, arg.get("names"), arg.get("changed_paths"), arg.get("units")),
-    "changed": processes.changed_units,
 }
 
 

@@ -180,14 +180,10 @@ def wanted_units(apps):
 def left_units(apps, found):
     """The process and job units found on the host that the applications no
     longer have: removed process types and jobs, and the instances above a
-    process type's count. found: the paths unit_globs matched, or what
-    flaskstack.deploy.stack_info returned for its globs (pattern -> paths; only
-    those of unit_globs count). Returns {"units": names to stop and disable,
-    "files": unit files to remove}."""
-    if isinstance(found, dict):
-        found_paths = [p for pattern in unit_globs(apps) for p in found.get(pattern) or []]
-    else:
-        found_paths = found
+    process type's count. found: what flaskstack.deploy.stack_info returned
+    for its globs (pattern -> paths; only those of unit_globs count). Returns
+    {"units": names to stop and disable, "files": unit files to remove}."""
+    found_paths = [p for pattern in unit_globs(apps) for p in found.get(pattern) or []]
     keep_files = {f["dest"] for f in unit_files(apps)}
     keep_units = set(wanted_units(apps))
     units, files = [], []

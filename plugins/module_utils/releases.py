@@ -40,10 +40,8 @@ _LOCAL_RE = re.compile(
 )
 
 
-# What makes an application's code a Python project that pip can install
-# (install_project): a setup.py, or a pyproject.toml that declares the project
-# (PEP 621) or how to build it (PEP 517), not one that only configures tools.
-PROJECT_FILES = ("pyproject.toml", "setup.py")
+# A pyproject.toml that declares the project (PEP 621) or how to build it
+# (PEP 517), not one that only configures tools (is_project).
 _PROJECT_TABLE_RE = re.compile(r"^\s*\[\s*(?:project|build-system)\s*\]\s*(?:#.*)?$", re.M)
 
 
@@ -56,7 +54,9 @@ def _id(inputs):
 
 
 def is_project(read, code_dir):
-    """Whether the code in code_dir is a Python project pip can install (PROJECT_FILES)."""
+    """Whether the code in code_dir is a Python project pip can install
+    (install_project): it has a setup.py, or a pyproject.toml with a [project]
+    or [build-system] table."""
     if read(posixpath.join(code_dir, "setup.py")) is not None:
         return True
     pyproject = read(posixpath.join(code_dir, "pyproject.toml"))
@@ -326,18 +326,19 @@ def env_build_item(release, wheelhouse=False):
     if release.get("requirements_exist", True):
         install += ["--requirement", f"{release['code_dir']}/{release['app']['requirements']}"]
     install += list(release["pip_packages"])
+    project = bool(release.get("project"))
     project_copy = f"{env_dir}/project"
     steps = [{"step": "venv", "argv": ["python3", "-m", "venv", env_dir]}]
-    if release.get("project"):
+    if project:
         steps.append({"step": "copy the project", "argv": ["cp", "-a", "--", release["code_dir"], project_copy]})
         install.append(project_copy)
     steps += [
         {"step": "pip install", "argv": install},
         {"step": "pip check", "argv": [pip, "check"]},
     ]
-    if release.get("project"):
+    if project:
         steps.append({"step": "link var to the shared directory", "argv": ["ln", "-sfn", containers.PROJECT_VAR_LINK, f"{env_dir}/var"]})
-    leftovers = ([f"{env_dir}/wheelhouse"] if wheelhouse else []) + ([project_copy] if release.get("project") else [])
+    leftovers = ([f"{env_dir}/wheelhouse"] if wheelhouse else []) + ([project_copy] if project else [])
     if leftovers:
         steps.append({"step": "remove the copies", "argv": ["rm", "-rf", "--", *leftovers]})
     marker = {
@@ -346,7 +347,7 @@ def env_build_item(release, wheelhouse=False):
         "requirements": release["app"]["requirements"],
         "packages": release["pip_packages"],
         "wheelhouse": bool(wheelhouse),
-        "project": bool(release.get("project")),
+        "project": project,
     }
     return {
         "name": release["name"],
